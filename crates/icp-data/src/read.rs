@@ -1,0 +1,1 @@
+//! Streaming readers for CSV, Parquet and JSON Lines.
