@@ -3,6 +3,7 @@
 //! Map of the crate:
 //! - [`contract`]: the six tables, their columns, types and constraints.
 //! - [`config`]: `icp.toml`, mapping a user's files and column names onto the contract.
+//! - [`identity`]: registrable domains and free-mail detection.
 //! - [`parse`]: cell parsers for dates, numbers, booleans and lists.
 //! - [`read`]: streaming readers for CSV, Parquet and JSON Lines.
 //! - [`validate`]: turns raw rows into typed Arrow batches, quarantining every row it cannot
@@ -12,6 +13,7 @@
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod identity;
 pub mod parse;
 pub mod read;
 pub mod synth;

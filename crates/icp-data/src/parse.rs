@@ -189,7 +189,7 @@ fn micros(dt: NaiveDateTime) -> Micros {
 /// thousands separator is removed only when configured. NaN and infinities are rejected.
 pub fn parse_float(s: &str, opts: &ParseOptions) -> Result<f64, String> {
     let t = s.trim();
-    let t = t.trim_start_matches(['$', '€', '£', '¥']).trim();
+    let t = t.trim_matches(['$', '€', '£', '¥']).trim();
     let mut cleaned = String::with_capacity(t.len());
     for c in t.chars() {
         if Some(c) == opts.thousands_separator {
