@@ -152,10 +152,7 @@ impl Config {
     /// Parses `text` as the content of `path` (used in messages).
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let config: Config = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             Error::Config {
                 file: path.to_path_buf(),
                 line,
@@ -292,7 +289,11 @@ mod tests {
         for t in Table::ALL {
             assert_eq!(c.parse_options(Some(t)).unwrap(), ParseOptions::default());
         }
-        assert_eq!(c.tables.len(), 6, "the template names a file for every table");
+        assert_eq!(
+            c.tables.len(),
+            6,
+            "the template names a file for every table"
+        );
     }
 
     #[test]
@@ -303,7 +304,9 @@ mod tests {
             other => panic!("expected a config error, got {other:?}"),
         }
         let text = "[tables.accounts]\npath = \"a.csv\"\n[tables.accounts.columns]\nemployes = \"Employees\"\n";
-        let e = Config::parse(text, Path::new("icp.toml")).unwrap_err().to_string();
+        let e = Config::parse(text, Path::new("icp.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("employes") && e.contains("employees"), "{e}");
     }
 
@@ -315,6 +318,11 @@ mod tests {
         assert_eq!(o.date_order, DateOrder::Dmy);
         assert_eq!(o.thousands_separator, Some(','));
         assert_eq!(o.delimiter, Some(b'\t'));
-        assert_eq!(c.parse_options(Some(Table::Accounts)).unwrap().thousands_separator, None);
+        assert_eq!(
+            c.parse_options(Some(Table::Accounts))
+                .unwrap()
+                .thousands_separator,
+            None
+        );
     }
 }

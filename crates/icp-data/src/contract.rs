@@ -198,64 +198,308 @@ pub const FEEDBACK_VERDICT: &[&str] = &["good_fit", "poor_fit"];
 pub const TICKET_PRIORITY: &[&str] = &["low", "normal", "high", "urgent"];
 
 static ACCOUNTS: &[ColumnSpec] = &[
-    col("account_id", T::Id, true, C::None, "Unique id of the company in your CRM."),
+    col(
+        "account_id",
+        T::Id,
+        true,
+        C::None,
+        "Unique id of the company in your CRM.",
+    ),
     col("name", T::Text, false, C::None, "Company name."),
-    col("domain", T::Text, false, C::None, "Web domain, e.g. acme.com; used to match events and find duplicates."),
-    col("industry", T::Text, false, C::None, "Industry label as your CRM has it."),
-    col("employees", T::Int, false, C::NonNegative, "Number of employees."),
-    col("annual_revenue", T::Float, false, C::NonNegative, "Annual revenue in your reporting currency."),
-    col("country", T::Text, false, C::None, "Country name or ISO code."),
-    col("founded_year", T::Int, false, C::Range(1600.0, 2100.0), "Year the company was founded."),
-    col("technologies", T::TextList, false, C::None, "Technologies the company uses, separated by the list separator."),
-    col("consent", T::Bool, false, C::None, "Whether the company's contacts may be contacted (marketing consent)."),
+    col(
+        "domain",
+        T::Text,
+        false,
+        C::None,
+        "Web domain, e.g. acme.com; used to match events and find duplicates.",
+    ),
+    col(
+        "industry",
+        T::Text,
+        false,
+        C::None,
+        "Industry label as your CRM has it.",
+    ),
+    col(
+        "employees",
+        T::Int,
+        false,
+        C::NonNegative,
+        "Number of employees.",
+    ),
+    col(
+        "annual_revenue",
+        T::Float,
+        false,
+        C::NonNegative,
+        "Annual revenue in your reporting currency.",
+    ),
+    col(
+        "country",
+        T::Text,
+        false,
+        C::None,
+        "Country name or ISO code.",
+    ),
+    col(
+        "founded_year",
+        T::Int,
+        false,
+        C::Range(1600.0, 2100.0),
+        "Year the company was founded.",
+    ),
+    col(
+        "technologies",
+        T::TextList,
+        false,
+        C::None,
+        "Technologies the company uses, separated by the list separator.",
+    ),
+    col(
+        "consent",
+        T::Bool,
+        false,
+        C::None,
+        "Whether the company's contacts may be contacted (marketing consent).",
+    ),
 ];
 
 static OPPORTUNITIES: &[ColumnSpec] = &[
-    col("opportunity_id", T::Id, true, C::None, "Unique id of the deal."),
-    col("account_id", T::Id, true, C::None, "Account the deal belongs to."),
-    col("created_at", T::Timestamp, false, C::NotFuture, "When the deal was created."),
-    col("closed_at", T::Timestamp, false, C::None, "When the deal closed (expected close date while open); not before created_at, not in the future once won or lost."),
-    col("status", T::Enum(OPPORTUNITY_STATUS), false, C::None, "open, won or lost; CRM stages are mapped by [tables.opportunities.status_values]."),
+    col(
+        "opportunity_id",
+        T::Id,
+        true,
+        C::None,
+        "Unique id of the deal.",
+    ),
+    col(
+        "account_id",
+        T::Id,
+        true,
+        C::None,
+        "Account the deal belongs to.",
+    ),
+    col(
+        "created_at",
+        T::Timestamp,
+        false,
+        C::NotFuture,
+        "When the deal was created.",
+    ),
+    col(
+        "closed_at",
+        T::Timestamp,
+        false,
+        C::None,
+        "When the deal closed (expected close date while open); not before created_at, not in the future once won or lost.",
+    ),
+    col(
+        "status",
+        T::Enum(OPPORTUNITY_STATUS),
+        false,
+        C::None,
+        "open, won or lost; CRM stages are mapped by [tables.opportunities.status_values].",
+    ),
     col("amount", T::Float, false, C::NonNegative, "Deal value."),
 ];
 
 static SUBSCRIPTIONS: &[ColumnSpec] = &[
-    col("account_id", T::Id, true, C::None, "Account holding the contract."),
-    col("subscription_id", T::Id, false, C::None, "Id of the contract period, if your billing system has one."),
+    col(
+        "account_id",
+        T::Id,
+        true,
+        C::None,
+        "Account holding the contract.",
+    ),
+    col(
+        "subscription_id",
+        T::Id,
+        false,
+        C::None,
+        "Id of the contract period, if your billing system has one.",
+    ),
     col("plan", T::Text, false, C::None, "Plan or product name."),
-    col("mrr", T::Float, false, C::NonNegative, "Monthly recurring revenue of the period."),
+    col(
+        "mrr",
+        T::Float,
+        false,
+        C::NonNegative,
+        "Monthly recurring revenue of the period.",
+    ),
     col("seats", T::Int, false, C::NonNegative, "Licensed seats."),
-    col("start_date", T::Timestamp, false, C::None, "First day of the period."),
-    col("end_date", T::Timestamp, false, C::None, "Last day of the period; empty while active; not before start_date."),
+    col(
+        "start_date",
+        T::Timestamp,
+        false,
+        C::None,
+        "First day of the period.",
+    ),
+    col(
+        "end_date",
+        T::Timestamp,
+        false,
+        C::None,
+        "Last day of the period; empty while active; not before start_date.",
+    ),
 ];
 
 static EVENTS: &[ColumnSpec] = &[
-    col("account_id", T::Id, false, C::None, "Account of the event; when empty, the event is matched by email or domain."),
-    col("email", T::Text, false, C::None, "Contact email, used to match the event to an account."),
-    col("domain", T::Text, false, C::None, "Web domain of the visitor's company, used when there is no account_id or email."),
-    col("contact_id", T::Id, false, C::None, "Id of the person behind the event."),
-    col("timestamp", T::Timestamp, true, C::NotFuture, "When the event happened."),
-    col("event_type", T::Text, false, C::None, "Kind of event, e.g. web_visit, pricing_page, demo_request, product_login."),
-    col("value", T::Float, false, C::None, "Optional magnitude (seconds on page, items used, ...)."),
+    col(
+        "account_id",
+        T::Id,
+        false,
+        C::None,
+        "Account of the event; when empty, the event is matched by email or domain.",
+    ),
+    col(
+        "email",
+        T::Text,
+        false,
+        C::None,
+        "Contact email, used to match the event to an account.",
+    ),
+    col(
+        "domain",
+        T::Text,
+        false,
+        C::None,
+        "Web domain of the visitor's company, used when there is no account_id or email.",
+    ),
+    col(
+        "contact_id",
+        T::Id,
+        false,
+        C::None,
+        "Id of the person behind the event.",
+    ),
+    col(
+        "timestamp",
+        T::Timestamp,
+        true,
+        C::NotFuture,
+        "When the event happened.",
+    ),
+    col(
+        "event_type",
+        T::Text,
+        false,
+        C::None,
+        "Kind of event, e.g. web_visit, pricing_page, demo_request, product_login.",
+    ),
+    col(
+        "value",
+        T::Float,
+        false,
+        C::None,
+        "Optional magnitude (seconds on page, items used, ...).",
+    ),
 ];
 
 static TICKETS: &[ColumnSpec] = &[
-    col("ticket_id", T::Id, true, C::None, "Unique id of the ticket."),
-    col("account_id", T::Id, true, C::None, "Account that opened the ticket."),
-    col("created_at", T::Timestamp, false, C::NotFuture, "When the ticket was opened."),
-    col("resolved_at", T::Timestamp, false, C::NotFuture, "When it was resolved; empty while open; not before created_at."),
-    col("priority", T::Enum(TICKET_PRIORITY), false, C::None, "low, normal, high or urgent."),
-    col("csat", T::Float, false, C::Range(1.0, 5.0), "Customer satisfaction rating, 1 to 5."),
-    col("text", T::Text, false, C::None, "Subject or body of the ticket."),
+    col(
+        "ticket_id",
+        T::Id,
+        true,
+        C::None,
+        "Unique id of the ticket.",
+    ),
+    col(
+        "account_id",
+        T::Id,
+        true,
+        C::None,
+        "Account that opened the ticket.",
+    ),
+    col(
+        "created_at",
+        T::Timestamp,
+        false,
+        C::NotFuture,
+        "When the ticket was opened.",
+    ),
+    col(
+        "resolved_at",
+        T::Timestamp,
+        false,
+        C::NotFuture,
+        "When it was resolved; empty while open; not before created_at.",
+    ),
+    col(
+        "priority",
+        T::Enum(TICKET_PRIORITY),
+        false,
+        C::None,
+        "low, normal, high or urgent.",
+    ),
+    col(
+        "csat",
+        T::Float,
+        false,
+        C::Range(1.0, 5.0),
+        "Customer satisfaction rating, 1 to 5.",
+    ),
+    col(
+        "text",
+        T::Text,
+        false,
+        C::None,
+        "Subject or body of the ticket.",
+    ),
 ];
 
 static FEEDBACK: &[ColumnSpec] = &[
-    col("account_id", T::Id, true, C::None, "Account the verdict is about."),
-    col("verdict", T::Enum(FEEDBACK_VERDICT), true, C::None, "good_fit or poor_fit."),
+    col(
+        "account_id",
+        T::Id,
+        true,
+        C::None,
+        "Account the verdict is about.",
+    ),
+    col(
+        "verdict",
+        T::Enum(FEEDBACK_VERDICT),
+        true,
+        C::None,
+        "good_fit or poor_fit.",
+    ),
     col("author", T::Text, false, C::None, "Who gave the verdict."),
-    col("at", T::Timestamp, false, C::NotFuture, "When it was given."),
+    col(
+        "at",
+        T::Timestamp,
+        false,
+        C::NotFuture,
+        "When it was given.",
+    ),
     col("note", T::Text, false, C::None, "Free text."),
 ];
+
+/// Other names CRM and billing exports commonly give a contract column (compared ignoring
+/// case, spaces, dashes, dots and underscores), tried after the column's own name.
+pub fn aliases(table: Table, column: &str) -> &'static [&'static str] {
+    match (table, column) {
+        (_, "account_id") => &["account", "company id"],
+        (Table::Accounts, "name") => &["account name", "company name", "company"],
+        (Table::Accounts, "domain") => &["website", "company domain", "web domain"],
+        (Table::Accounts, "employees") => &["number of employees", "employee count", "headcount"],
+        (Table::Accounts, "annual_revenue") => &["revenue", "annual revenue (usd)"],
+        (Table::Accounts, "founded_year") => &["founded", "year founded"],
+        (Table::Accounts, "technologies") => &["tech stack", "technology"],
+        (Table::Opportunities, "opportunity_id") => &["opportunity", "deal id"],
+        (Table::Opportunities | Table::Tickets, "created_at") => {
+            &["created date", "create date", "created", "creation date"]
+        }
+        (Table::Opportunities, "closed_at") => &["close date", "closed date"],
+        (Table::Opportunities, "status") => &["stage", "stage name", "deal stage"],
+        (Table::Opportunities, "amount") => &["deal amount", "opportunity amount"],
+        (Table::Subscriptions, "mrr") => &["monthly recurring revenue"],
+        (Table::Subscriptions, "start_date") => &["start", "period start"],
+        (Table::Subscriptions, "end_date") => &["end", "period end"],
+        (Table::Events, "timestamp") => &["time", "event time", "occurred at", "date"],
+        (Table::Events, "event_type") => &["type", "activity type", "event"],
+        (Table::Tickets, "resolved_at") => &["resolved date", "closed date", "closed at"],
+        _ => &[],
+    }
+}
 
 /// The Arrow schema of a table as ingested: the contract's columns in contract order, then
 /// the extra columns (as nullable text) in file order.
@@ -281,8 +525,12 @@ mod tests {
     fn every_table_has_one_required_id_and_round_trips_its_name() {
         for t in Table::ALL {
             assert_eq!(Table::from_name(t.name()), Some(t));
-            assert!(t.columns().iter().any(|c| c.required && c.ty == ColumnType::Id)
-                || t == Table::Events);
+            assert!(
+                t.columns()
+                    .iter()
+                    .any(|c| c.required && c.ty == ColumnType::Id)
+                    || t == Table::Events
+            );
             if let Some(key) = t.unique_key() {
                 assert!(t.column(key).unwrap().required);
             }

@@ -5,10 +5,33 @@
 
 /// Email providers whose addresses say nothing about the employer.
 pub const FREE_MAIL: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "ymail.com", "aol.com", "icloud.com", "me.com", "mac.com", "proton.me",
-    "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.ru",
-    "qq.com", "163.com", "zoho.com", "hotmail.co.uk", "yahoo.co.uk", "orange.fr", "free.fr",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "ymail.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "mail.com",
+    "yandex.ru",
+    "qq.com",
+    "163.com",
+    "zoho.com",
+    "hotmail.co.uk",
+    "yahoo.co.uk",
+    "orange.fr",
+    "free.fr",
 ];
 
 /// The registrable domain ("eTLD+1") of a domain, URL or email address, lower-cased;
@@ -44,11 +67,24 @@ mod tests {
 
     #[test]
     fn normalises_variants_to_the_registrable_domain() {
-        for v in ["acme.com", "WWW.ACME.COM", "https://www.acme.com/pricing?x=1", "eu.app.acme.com", "jane.doe@Shop.Acme.com", "acme.com."] {
+        for v in [
+            "acme.com",
+            "WWW.ACME.COM",
+            "https://www.acme.com/pricing?x=1",
+            "eu.app.acme.com",
+            "jane.doe@Shop.Acme.com",
+            "acme.com.",
+        ] {
             assert_eq!(registrable_domain(v).as_deref(), Some("acme.com"), "{v}");
         }
-        assert_eq!(registrable_domain("www.acme.co.uk").as_deref(), Some("acme.co.uk"));
-        assert_eq!(registrable_domain("shop.acme.com.au").as_deref(), Some("acme.com.au"));
+        assert_eq!(
+            registrable_domain("www.acme.co.uk").as_deref(),
+            Some("acme.co.uk")
+        );
+        assert_eq!(
+            registrable_domain("shop.acme.com.au").as_deref(),
+            Some("acme.com.au")
+        );
         assert_eq!(registrable_domain("co.uk"), None);
         assert_eq!(registrable_domain("10.0.0.1"), None);
         assert_eq!(registrable_domain(""), None);
@@ -57,7 +93,10 @@ mod tests {
     #[test]
     fn free_mail_is_recognised() {
         assert!(is_free_mail("someone@gmail.com"));
-        assert!(is_free_mail("x@mail.yahoo.co.uk") || registrable_domain("x@mail.yahoo.co.uk").as_deref() == Some("yahoo.co.uk"));
+        assert!(
+            is_free_mail("x@mail.yahoo.co.uk")
+                || registrable_domain("x@mail.yahoo.co.uk").as_deref() == Some("yahoo.co.uk")
+        );
         assert!(!is_free_mail("jane@acme.com"));
     }
 }

@@ -33,7 +33,12 @@ fn parse_timestamp_inner(s: &str, order: DateOrder) -> Option<Micros> {
     let b = s.as_bytes();
     if b.len() >= 10 && b[4] == b'-' || b.len() >= 10 && b[4] == b'/' {
         // Year first.
-        let date = ymd(num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?, b[7] == b[4])?;
+        let date = ymd(
+            num(&b[0..4])?,
+            num(&b[5..7])?,
+            num(&b[8..10])?,
+            b[7] == b[4],
+        )?;
         return with_time(date, &s[10..]);
     }
     // Day/month numbers first: split at the first space.
@@ -62,7 +67,11 @@ fn full_year(y: u32, digits: usize) -> Option<i32> {
     match digits {
         4 => Some(y as i32),
         // POSIX strptime convention: 69–99 are 1900s, 00–68 are 2000s.
-        2 => Some(if y >= 69 { 1900 + y as i32 } else { 2000 + y as i32 }),
+        2 => Some(if y >= 69 {
+            1900 + y as i32
+        } else {
+            2000 + y as i32
+        }),
         _ => None,
     }
 }
@@ -92,8 +101,18 @@ fn month_number(word: &str) -> Option<u32> {
     let i = MONTHS.iter().position(|m| w.starts_with(m))?;
     // "march" is fine, "marzipan" is not.
     let full = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ][i];
     (w.len() == 3 || full.starts_with(&w) || (w == "sept")).then_some(i as u32 + 1)
 }
@@ -127,14 +146,21 @@ fn with_time(date: NaiveDate, rest: &str) -> Option<Micros> {
     let rest = rest.strip_prefix(['T', ' '])?.trim_start();
     let (mut clock, mut offset_secs) = (rest, 0i64);
     // Offset: Z, +HH:MM, -HHMM, +HH, " UTC".
-    if let Some(c) = clock.strip_suffix('Z').or_else(|| clock.strip_suffix(" UTC")) {
+    if let Some(c) = clock
+        .strip_suffix('Z')
+        .or_else(|| clock.strip_suffix(" UTC"))
+    {
         clock = c;
     } else if let Some(pos) = clock.rfind(['+', '-']) {
         let off = &clock[pos + 1..];
         let digits: String = off.chars().filter(|c| *c != ':').collect();
         if pos > 0 && (digits.len() == 4 || digits.len() == 2) {
             let h: i64 = digits[..2].parse().ok()?;
-            let m: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+            let m: i64 = if digits.len() == 4 {
+                digits[2..].parse().ok()?
+            } else {
+                0
+            };
             if h > 23 || m > 59 {
                 return None;
             }
@@ -201,7 +227,10 @@ pub fn parse_float(s: &str, opts: &ParseOptions) -> Result<f64, String> {
             return Err(if opts.thousands_separator.is_none() && c != '.' {
                 format!("a number; found '{c}' but no thousands_separator is configured")
             } else {
-                format!("a number with decimal separator '{}'", opts.decimal_separator)
+                format!(
+                    "a number with decimal separator '{}'",
+                    opts.decimal_separator
+                )
             });
         } else {
             cleaned.push(c);
@@ -278,7 +307,10 @@ mod tests {
     fn dates_in_many_formats() {
         assert_eq!(ts("2025-03-04"), "2025-03-04T00:00:00.000000");
         assert_eq!(ts("2025-03-04T10:22:31Z"), "2025-03-04T10:22:31.000000");
-        assert_eq!(ts("2025-03-04 10:22:31.5+02:00"), "2025-03-04T08:22:31.500000");
+        assert_eq!(
+            ts("2025-03-04 10:22:31.5+02:00"),
+            "2025-03-04T08:22:31.500000"
+        );
         assert_eq!(ts("2025-03-04T10:22:31-0500"), "2025-03-04T15:22:31.000000");
         assert_eq!(ts("2025/03/04 10:22"), "2025-03-04T10:22:00.000000");
         assert_eq!(ts("03/04/2025"), "2025-03-04T00:00:00.000000");
@@ -296,8 +328,16 @@ mod tests {
     #[test]
     fn impossible_dates_are_errors() {
         for bad in [
-            "", "2025-02-30", "13/01/2025", "2025-03-04T25:00", "yesterday", "2025-03", "Marzipan 4 2025",
-            "2025-03-04T10:22:31+99:00", "1e308", "NaN",
+            "",
+            "2025-02-30",
+            "13/01/2025",
+            "2025-03-04T25:00",
+            "yesterday",
+            "2025-03",
+            "Marzipan 4 2025",
+            "2025-03-04T10:22:31+99:00",
+            "1e308",
+            "NaN",
         ] {
             assert!(parse_timestamp(bad, DateOrder::Mdy).is_err(), "{bad}");
         }
@@ -316,7 +356,11 @@ mod tests {
             ..ParseOptions::default()
         };
         assert_eq!(parse_float("12500.50", &plain), Ok(12500.5));
-        assert!(parse_float("12,500.50", &plain).unwrap_err().contains("thousands_separator"));
+        assert!(
+            parse_float("12,500.50", &plain)
+                .unwrap_err()
+                .contains("thousands_separator")
+        );
         assert_eq!(parse_float("$12,500.50", &us), Ok(12500.5));
         assert_eq!(parse_float("12.500,50 €", &de), Ok(12500.5));
         assert_eq!(parse_float("1e308", &plain), Ok(1e308));
@@ -333,7 +377,10 @@ mod tests {
         assert_eq!(parse_bool(" Yes "), Ok(true));
         assert_eq!(parse_bool("0"), Ok(false));
         assert!(parse_bool("maybe").is_err());
-        assert_eq!(parse_list("AWS; Snowflake;;", ';'), vec!["AWS", "Snowflake"]);
+        assert_eq!(
+            parse_list("AWS; Snowflake;;", ';'),
+            vec!["AWS", "Snowflake"]
+        );
         assert_eq!(parse_list(r#"["AWS","dbt"]"#, ';'), vec!["AWS", "dbt"]);
     }
 }

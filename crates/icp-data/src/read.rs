@@ -175,7 +175,9 @@ fn arrow_cell(a: &ArrayRef, i: usize) -> CellRef<'_> {
             use arrow_array::types::*;
             let v = match unit {
                 TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(i) * 1_000_000,
-                TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(i) * 1000,
+                TimeUnit::Millisecond => {
+                    a.as_primitive::<TimestampMillisecondType>().value(i) * 1000
+                }
                 TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(i),
                 TimeUnit::Nanosecond => a.as_primitive::<TimestampNanosecondType>().value(i) / 1000,
             };
@@ -204,7 +206,10 @@ fn arrow_cell(a: &ArrayRef, i: usize) -> CellRef<'_> {
 fn supported_arrow_type(t: &DataType) -> bool {
     match t {
         DataType::List(f) | DataType::LargeList(f) => {
-            matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+            matches!(
+                f.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            )
         }
         DataType::Utf8
         | DataType::LargeUtf8
@@ -232,6 +237,8 @@ fn supported_arrow_type(t: &DataType) -> bool {
 enum Inner {
     Csv {
         reader: csv::Reader<Box<dyn Read + Send>>,
+        /// Newlines inside quoted fields so far: the csv crate's line counter skips them.
+        embedded_newlines: u64,
     },
     Json {
         lines: std::io::Split<BufReader<File>>,
@@ -271,14 +278,19 @@ impl Source {
     pub fn next_batch(&mut self) -> Result<Option<RawBatch>> {
         let path = &self.path;
         let rows = match &mut self.inner {
-            Inner::Csv { reader } => {
+            Inner::Csv {
+                reader,
+                embedded_newlines,
+            } => {
                 let mut rows = Vec::with_capacity(1024);
                 let mut rec = csv::ByteRecord::new();
                 while rows.len() < BATCH_ROWS {
                     match reader.read_byte_record(&mut rec) {
                         Ok(false) => break,
                         Ok(true) => {
-                            let line = rec.position().map_or(0, |p| p.line());
+                            let line = rec.position().map_or(0, |p| p.line()) + *embedded_newlines;
+                            *embedded_newlines +=
+                                rec.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
                             // A line holding nothing at all is not a row.
                             if rec.len() == 1 && rec[0].is_empty() {
                                 continue;
@@ -312,7 +324,11 @@ impl Source {
             Inner::Parquet { reader, next_row } => match reader.next() {
                 None => return Ok(None),
                 Some(Err(e)) => {
-                    return Err(Error::unusable(path, format!("cannot read Parquet data: {e}"), "a readable Parquet file"));
+                    return Err(Error::unusable(
+                        path,
+                        format!("cannot read Parquet data: {e}"),
+                        "a readable Parquet file",
+                    ));
                 }
                 Some(Ok(batch)) => {
                     let first_row = *next_row;
@@ -352,7 +368,11 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         .unwrap_or_default();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(path, io),
-        other => Error::unusable(path, format!("cannot read CSV{at}: {other:?}"), "a CSV file"),
+        other => Error::unusable(
+            path,
+            format!("cannot read CSV{at}: {other:?}"),
+            "a CSV file",
+        ),
     }
 }
 
@@ -381,15 +401,27 @@ fn open_csv(path: &Path, delimiter: Option<u8>) -> Result<Source> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut buf = BufReader::with_capacity(1 << 20, file);
     // Skip a UTF-8 byte-order mark.
-    if buf.fill_buf().map_err(|e| Error::io(path, e))?.starts_with(b"\xEF\xBB\xBF") {
+    if buf
+        .fill_buf()
+        .map_err(|e| Error::io(path, e))?
+        .starts_with(b"\xEF\xBB\xBF")
+    {
         buf.consume(3);
     }
     let head = buf.fill_buf().map_err(|e| Error::io(path, e))?;
     if head.is_empty() {
-        return Err(Error::unusable(path, "the file is empty", "a header line naming the columns"));
+        return Err(Error::unusable(
+            path,
+            "the file is empty",
+            "a header line naming the columns",
+        ));
     }
     if head.contains(&0) {
-        return Err(Error::unusable(path, "the file holds NUL bytes, so it is not text", "a CSV file"));
+        return Err(Error::unusable(
+            path,
+            "the file holds NUL bytes, so it is not text",
+            "a CSV file",
+        ));
     }
     let first_line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
     let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(&head[..first_line_end]));
@@ -403,10 +435,15 @@ fn open_csv(path: &Path, delimiter: Option<u8>) -> Result<Source> {
     match reader.read_byte_record(&mut header) {
         Ok(true) => {}
         Ok(false) => {
-            return Err(Error::unusable(path, "the file is empty", "a header line naming the columns"));
+            return Err(Error::unusable(
+                path,
+                "the file is empty",
+                "a header line naming the columns",
+            ));
         }
         Err(e) => return Err(csv_error(path, e)),
     }
+    let embedded_newlines = header.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
     let headers: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
@@ -415,14 +452,21 @@ fn open_csv(path: &Path, delimiter: Option<u8>) -> Result<Source> {
         path: path.to_path_buf(),
         format: Format::Csv,
         headers: std::sync::Arc::new(headers),
-        inner: Inner::Csv { reader },
+        inner: Inner::Csv {
+            reader,
+            embedded_newlines,
+        },
     })
 }
 
 fn open_parquet(path: &Path) -> Result<Source> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
-        Error::unusable(path, format!("not a readable Parquet file ({e})"), "a Parquet file")
+        Error::unusable(
+            path,
+            format!("not a readable Parquet file ({e})"),
+            "a Parquet file",
+        )
     })?;
     let schema = builder.schema().clone();
     for f in schema.fields() {
@@ -434,15 +478,21 @@ fn open_parquet(path: &Path) -> Result<Source> {
             ));
         }
     }
-    let reader = builder
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| Error::unusable(path, format!("cannot read Parquet data ({e})"), "a Parquet file"))?;
+    let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| {
+        Error::unusable(
+            path,
+            format!("cannot read Parquet data ({e})"),
+            "a Parquet file",
+        )
+    })?;
     Ok(Source {
         path: path.to_path_buf(),
         format: Format::Parquet,
         headers: std::sync::Arc::new(schema.fields().iter().map(|f| f.name().clone()).collect()),
-        inner: Inner::Parquet { reader, next_row: 1 },
+        inner: Inner::Parquet {
+            reader,
+            next_row: 1,
+        },
     })
 }
 
@@ -459,8 +509,9 @@ fn open_jsonl(path: &Path) -> Result<Source> {
             continue;
         }
         any_line = true;
-        if let Ok(map) =
-            serde_json::from_slice::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(text)
+        if let Ok(map) = serde_json::from_slice::<
+            std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+        >(text)
         {
             // BTreeMap loses file order within a line; order across lines is kept.
             for k in map.into_keys() {
@@ -471,10 +522,18 @@ fn open_jsonl(path: &Path) -> Result<Source> {
         }
     }
     if !any_line {
-        return Err(Error::unusable(path, "the file is empty", "one JSON object per line"));
+        return Err(Error::unusable(
+            path,
+            "the file is empty",
+            "one JSON object per line",
+        ));
     }
     if keys.is_empty() {
-        return Err(Error::unusable(path, "no line holds a JSON object", "one JSON object per line"));
+        return Err(Error::unusable(
+            path,
+            "no line holds a JSON object",
+            "one JSON object per line",
+        ));
     }
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     Ok(Source {

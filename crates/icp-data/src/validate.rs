@@ -294,7 +294,12 @@ struct ColumnMap {
     extras: Vec<(usize, String)>,
 }
 
-fn map_columns(table: Table, tc: &TableConfig, headers: &[String], file: &Path) -> Result<ColumnMap> {
+fn map_columns(
+    table: Table,
+    tc: &TableConfig,
+    headers: &[String],
+    file: &Path,
+) -> Result<ColumnMap> {
     let specs = table.columns();
     let mut used = vec![false; headers.len()];
     let mut contract = vec![None; specs.len()];
@@ -313,21 +318,31 @@ fn map_columns(table: Table, tc: &TableConfig, headers: &[String], file: &Path) 
                         spec.name,
                         headers.join(", ")
                     ),
-                    format!("a column named \"{wanted}\"")
+                    format!("a column named \"{wanted}\""),
                 ));
             }
             hit
         } else {
             let want = normalise_header(spec.name);
-            headers
-                .iter()
-                .enumerate()
-                .position(|(i, h)| !used[i] && normalise_header(h) == want)
+            (0..headers.len()).find(|&i| !used[i] && normalise_header(&headers[i]) == want)
         };
         if let Some(i) = found {
             used[i] = true;
         }
         contract[k] = found;
+    }
+    // Then the common export names, for columns neither mapped nor named as in the contract.
+    for (k, spec) in specs.iter().enumerate() {
+        if contract[k].is_some() || tc.columns.contains_key(spec.name) {
+            continue;
+        }
+        contract[k] = contract::aliases(table, spec.name).iter().find_map(|name| {
+            let want = normalise_header(name);
+            (0..headers.len()).find(|&i| !used[i] && normalise_header(&headers[i]) == want)
+        });
+        if let Some(i) = contract[k] {
+            used[i] = true;
+        }
     }
     for (k, spec) in specs.iter().enumerate() {
         if spec.required && contract[k].is_none() {
@@ -341,15 +356,19 @@ fn map_columns(table: Table, tc: &TableConfig, headers: &[String], file: &Path) 
                 ),
                 format!(
                     "a column named {} or a mapping `{} = \"Your column\"` under [tables.{}.columns] in icp.toml",
-                    spec.name, spec.name, table.name()
+                    spec.name,
+                    spec.name,
+                    table.name()
                 ),
             ));
         }
     }
-    if table == Table::Events && ["account_id", "email", "domain"].iter().all(|c| {
-        let k = specs.iter().position(|s| s.name == *c).unwrap_or(0);
-        contract[k].is_none()
-    }) {
+    if table == Table::Events
+        && ["account_id", "email", "domain"].iter().all(|c| {
+            let k = specs.iter().position(|s| s.name == *c).unwrap_or(0);
+            contract[k].is_none()
+        })
+    {
         return Err(Error::unusable(
             file,
             "the events table has none of account_id, email or domain",
@@ -402,11 +421,15 @@ enum Builder {
 impl Builder {
     fn new(ty: ColumnType) -> Builder {
         match ty {
-            ColumnType::Id | ColumnType::Text | ColumnType::Enum(_) => Builder::Str(StringBuilder::new()),
+            ColumnType::Id | ColumnType::Text | ColumnType::Enum(_) => {
+                Builder::Str(StringBuilder::new())
+            }
             ColumnType::Int => Builder::Int(Int64Builder::new()),
             ColumnType::Float => Builder::Float(Float64Builder::new()),
             ColumnType::Bool => Builder::Bool(BooleanBuilder::new()),
-            ColumnType::Timestamp => Builder::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+            ColumnType::Timestamp => {
+                Builder::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+            }
             ColumnType::TextList => Builder::List(ListBuilder::new(StringBuilder::new())),
         }
     }
@@ -478,7 +501,12 @@ struct TypingContext<'a> {
     status_map: Option<HashMap<String, &'static str>>,
 }
 
-fn enum_value(spec: &ColumnSpec, allowed: &'static [&'static str], raw: &str, ctx: &TypingContext<'_>) -> Option<&'static str> {
+fn enum_value(
+    spec: &ColumnSpec,
+    allowed: &'static [&'static str],
+    raw: &str,
+    ctx: &TypingContext<'_>,
+) -> Option<&'static str> {
     let lower = raw.trim().to_lowercase();
     if spec.name == "status" {
         if let Some(map) = &ctx.status_map {
@@ -505,7 +533,11 @@ fn enum_value(spec: &ColumnSpec, allowed: &'static [&'static str], raw: &str, ct
 }
 
 /// Types one cell for `spec`: `Ok(Val::Null)` for an empty cell.
-fn type_cell(cell: &CellRef<'_>, spec: &ColumnSpec, ctx: &TypingContext<'_>) -> std::result::Result<Val, Fail> {
+fn type_cell(
+    cell: &CellRef<'_>,
+    spec: &ColumnSpec,
+    ctx: &TypingContext<'_>,
+) -> std::result::Result<Val, Fail> {
     let text = cell_text(cell).map(str::trim);
     if matches!(cell, CellRef::Null) || text == Some("") {
         return Ok(Val::Null);
@@ -530,26 +562,37 @@ fn type_cell(cell: &CellRef<'_>, spec: &ColumnSpec, ctx: &TypingContext<'_>) -> 
             }
         }
         ColumnType::Int => match (cell, text) {
-            (_, Some(t)) => Val::Int(parse::parse_int(t, ctx.opts).map_err(|e| (Reason::UnparsableNumber, e))?),
+            (_, Some(t)) => {
+                Val::Int(parse::parse_int(t, ctx.opts).map_err(|e| (Reason::UnparsableNumber, e))?)
+            }
             (CellRef::Int(v), _) => Val::Int(*v),
-            (CellRef::Float(f), _) => Val::Int(parse::float_to_int(*f).map_err(|e| (Reason::UnparsableNumber, e))?),
+            (CellRef::Float(f), _) => {
+                Val::Int(parse::float_to_int(*f).map_err(|e| (Reason::UnparsableNumber, e))?)
+            }
             _ => return Err((Reason::UnparsableNumber, spec.ty.expected())),
         },
         ColumnType::Float => match (cell, text) {
-            (_, Some(t)) => Val::Float(parse::parse_float(t, ctx.opts).map_err(|e| (Reason::UnparsableNumber, e))?),
+            (_, Some(t)) => Val::Float(
+                parse::parse_float(t, ctx.opts).map_err(|e| (Reason::UnparsableNumber, e))?,
+            ),
             (CellRef::Int(v), _) => Val::Float(*v as f64),
             (CellRef::Float(f), _) if f.is_finite() => Val::Float(*f),
             _ => return Err((Reason::UnparsableNumber, spec.ty.expected())),
         },
         ColumnType::Bool => match (cell, text) {
-            (_, Some(t)) => Val::Bool(parse::parse_bool(t).map_err(|e| (Reason::UnparsableBool, e))?),
+            (_, Some(t)) => {
+                Val::Bool(parse::parse_bool(t).map_err(|e| (Reason::UnparsableBool, e))?)
+            }
             (CellRef::Bool(b), _) => Val::Bool(*b),
             (CellRef::Int(0), _) => Val::Bool(false),
             (CellRef::Int(1), _) => Val::Bool(true),
             _ => return Err((Reason::UnparsableBool, spec.ty.expected())),
         },
         ColumnType::Timestamp => match (cell, text) {
-            (_, Some(t)) => Val::Ts(parse::parse_timestamp(t, ctx.opts.date_order).map_err(|e| (Reason::UnparsableDate, e))?),
+            (_, Some(t)) => Val::Ts(
+                parse::parse_timestamp(t, ctx.opts.date_order)
+                    .map_err(|e| (Reason::UnparsableDate, e))?,
+            ),
             (CellRef::Micros(m), _) => Val::Ts(*m),
             _ => return Err((Reason::UnparsableDate, spec.ty.expected())),
         },
@@ -628,9 +671,20 @@ fn main_time_column(t: Table) -> &'static str {
 }
 
 impl<'a> TableState<'a> {
-    fn quarantine(&mut self, line: u64, column: &str, reason: Reason, value: String, detail: String) -> Result<()> {
+    fn quarantine(
+        &mut self,
+        line: u64,
+        column: &str,
+        reason: Reason,
+        value: String,
+        detail: String,
+    ) -> Result<()> {
         self.report.quarantined += 1;
-        *self.report.reasons.entry(reason.code().to_string()).or_default() += 1;
+        *self
+            .report
+            .reasons
+            .entry(reason.code().to_string())
+            .or_default() += 1;
         match reason {
             Reason::DuplicateId => self.report.duplicate_ids += 1,
             Reason::UnknownAccount => self.report.unknown_accounts += 1,
@@ -659,14 +713,25 @@ impl<'a> TableState<'a> {
         write_quarantine_row(w, &rec).map_err(|e| Error::io(path, e))
     }
 
-    fn process(&mut self, batch: &RawBatch, known_accounts: &mut HashSet<String>, sink: &mut dyn BatchSink) -> Result<()> {
+    fn process(
+        &mut self,
+        batch: &RawBatch,
+        known_accounts: &mut HashSet<String>,
+        sink: &mut dyn BatchSink,
+    ) -> Result<()> {
         let mut vals: Vec<Val> = vec![Val::Null; self.specs.len()];
         'rows: for i in 0..batch.len() {
             self.report.rows_read += 1;
             let line = batch.line(i);
             match batch.problem(i) {
                 Some(RowProblem::FieldCount { expected, found }) => {
-                    self.quarantine(line, "", Reason::WrongFieldCount, format!("{found} fields"), format!("{expected} fields, as in the header"))?;
+                    self.quarantine(
+                        line,
+                        "",
+                        Reason::WrongFieldCount,
+                        format!("{found} fields"),
+                        format!("{expected} fields, as in the header"),
+                    )?;
                     continue;
                 }
                 Some(RowProblem::NotAnObject(detail)) => {
@@ -677,7 +742,13 @@ impl<'a> TableState<'a> {
             }
             if let Some(f) = batch.invalid_utf8_field(i) {
                 let column = self.column_name_for_source(f);
-                self.quarantine(line, &column, Reason::InvalidUtf8, cell_display(&batch.cell(i, f)), "text in UTF-8".into())?;
+                self.quarantine(
+                    line,
+                    &column,
+                    Reason::InvalidUtf8,
+                    cell_display(&batch.cell(i, f)),
+                    "text in UTF-8".into(),
+                )?;
                 continue;
             }
             for (k, spec) in self.specs.iter().enumerate() {
@@ -687,8 +758,18 @@ impl<'a> TableState<'a> {
                 };
                 match type_cell(&cell, spec, &self.ctx) {
                     Ok(Val::Null) if spec.required => {
-                        let reason = if spec.ty == ColumnType::Id { Reason::MissingId } else { Reason::MissingRequired };
-                        self.quarantine(line, spec.name, reason, String::new(), spec.ty.expected())?;
+                        let reason = if spec.ty == ColumnType::Id {
+                            Reason::MissingId
+                        } else {
+                            Reason::MissingRequired
+                        };
+                        self.quarantine(
+                            line,
+                            spec.name,
+                            reason,
+                            String::new(),
+                            spec.ty.expected(),
+                        )?;
                         continue 'rows;
                     }
                     Ok(v) => vals[k] = v,
@@ -699,7 +780,8 @@ impl<'a> TableState<'a> {
                 }
             }
             if let Some((reason, column, detail)) = self.row_rule(&vals, known_accounts) {
-                let value = col_index(self.specs, column).map_or(String::new(), |k| val_display(&vals[k]));
+                let value =
+                    col_index(self.specs, column).map_or(String::new(), |k| val_display(&vals[k]));
                 self.quarantine(line, column, reason, value, detail)?;
                 continue;
             }
@@ -723,31 +805,57 @@ impl<'a> TableState<'a> {
     }
 
     /// Row-level rules after every column typed; the first failing one.
-    fn row_rule(&self, vals: &[Val], known_accounts: &HashSet<String>) -> Option<(Reason, &'static str, String)> {
+    fn row_rule(
+        &self,
+        vals: &[Val],
+        known_accounts: &HashSet<String>,
+    ) -> Option<(Reason, &'static str, String)> {
         let get = |name: &str| col_index(self.specs, name).map(|k| &vals[k]);
         if self.table == Table::Events
-            && ["account_id", "email", "domain"].iter().all(|c| matches!(get(c), Some(Val::Null) | None))
+            && ["account_id", "email", "domain"]
+                .iter()
+                .all(|c| matches!(get(c), Some(Val::Null) | None))
         {
-            return Some((Reason::MissingRequired, "account_id", "one of account_id, email or domain".into()));
+            return Some((
+                Reason::MissingRequired,
+                "account_id",
+                "one of account_id, email or domain".into(),
+            ));
         }
         if self.table == Table::Opportunities
-            && let (Some(Val::Str(status)), Some(Val::Ts(closed))) = (get("status"), get("closed_at"))
+            && let (Some(Val::Str(status)), Some(Val::Ts(closed))) =
+                (get("status"), get("closed_at"))
             && status != "open"
             && *closed > self.ctx.now
         {
-            return Some((Reason::FutureTimestamp, "closed_at", format!("a close date not after now ({}) for a {status} deal", rfc3339(self.ctx.now))));
+            return Some((
+                Reason::FutureTimestamp,
+                "closed_at",
+                format!(
+                    "a close date not after now ({}) for a {status} deal",
+                    rfc3339(self.ctx.now)
+                ),
+            ));
         }
         if let Some(key) = self.table.unique_key()
             && let Some(Val::Str(id)) = get(key)
             && self.seen_ids.contains(id)
         {
-            return Some((Reason::DuplicateId, key, format!("a {key} not used by an earlier row")));
+            return Some((
+                Reason::DuplicateId,
+                key,
+                format!("a {key} not used by an earlier row"),
+            ));
         }
         if self.table.references_accounts()
             && let Some(Val::Str(a)) = get("account_id")
             && !known_accounts.contains(a)
         {
-            return Some((Reason::UnknownAccount, "account_id", "the account_id of an accepted account".into()));
+            return Some((
+                Reason::UnknownAccount,
+                "account_id",
+                "the account_id of an accepted account".into(),
+            ));
         }
         let order = match self.table {
             Table::Opportunities => Some(("created_at", "closed_at")),
@@ -760,12 +868,22 @@ impl<'a> TableState<'a> {
             && b < a
         {
             let then_static: &'static str = self.specs[col_index(self.specs, then)?].name;
-            return Some((Reason::DateOrder, then_static, format!("{then} not before {first} ({})", rfc3339(*a))));
+            return Some((
+                Reason::DateOrder,
+                then_static,
+                format!("{then} not before {first} ({})", rfc3339(*a)),
+            ));
         }
         None
     }
 
-    fn accept(&mut self, vals: &[Val], batch: &RawBatch, i: usize, known_accounts: &mut HashSet<String>) {
+    fn accept(
+        &mut self,
+        vals: &[Val],
+        batch: &RawBatch,
+        i: usize,
+        known_accounts: &mut HashSet<String>,
+    ) {
         self.report.accepted += 1;
         for (k, v) in vals.iter().enumerate() {
             if matches!(v, Val::Null) {
@@ -802,7 +920,9 @@ impl<'a> TableState<'a> {
         {
             self.shared_domains += 1;
         }
-        if let Some(Val::Ts(t)) = col_index(self.specs, main_time_column(self.table)).map(|k| &vals[k]) {
+        if let Some(Val::Ts(t)) =
+            col_index(self.specs, main_time_column(self.table)).map(|k| &vals[k])
+        {
             self.time_range = Some(match self.time_range {
                 None => (*t, *t),
                 Some((lo, hi)) => (lo.min(*t), hi.max(*t)),
@@ -816,9 +936,17 @@ impl<'a> TableState<'a> {
             return Ok(());
         }
         let mut columns: Vec<ArrayRef> = self.builders.iter_mut().map(Builder::finish).collect();
-        columns.extend(self.extra_builders.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)
-            .map_err(|e| Error::InvalidArgument(format!("internal error building the {} batch: {e}", self.table)))?;
+        columns.extend(
+            self.extra_builders
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "internal error building the {} batch: {e}",
+                self.table
+            ))
+        })?;
         self.pending = 0;
         sink.batch(self.table, batch)
     }
@@ -872,13 +1000,23 @@ fn ingest_table(
     let format = tc
         .format
         .or_else(|| Format::from_path(&tc.path))
-        .ok_or_else(|| Error::unusable(&path, "unknown file format", "a .csv, .parquet or .jsonl file, or format = \"...\" in icp.toml"))?;
+        .ok_or_else(|| {
+            Error::unusable(
+                &path,
+                "unknown file format",
+                "a .csv, .parquet or .jsonl file, or format = \"...\" in icp.toml",
+            )
+        })?;
     let parse_opts = opts
         .config
         .parse_options(Some(table))
         .map_err(|m| Error::InvalidArgument(format!("[tables.{table}.parse]: {m}")))?;
     if !path.exists() {
-        return Err(Error::unusable(&path, "the file does not exist", format!("the {table} export named by [tables.{table}] path in icp.toml")));
+        return Err(Error::unusable(
+            &path,
+            "the file does not exist",
+            format!("the {table} export named by [tables.{table}] path in icp.toml"),
+        ));
     }
     let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let mut source = Source::open(&path, format, parse_opts.delimiter)?;
@@ -890,7 +1028,11 @@ fn ingest_table(
         tc.status_values
             .iter()
             .map(|(k, v)| {
-                let to = contract::OPPORTUNITY_STATUS.iter().find(|s| **s == v).copied().unwrap_or("open");
+                let to = contract::OPPORTUNITY_STATUS
+                    .iter()
+                    .find(|s| **s == v)
+                    .copied()
+                    .unwrap_or("open");
                 (k.trim().to_lowercase(), to)
             })
             .collect()
@@ -951,7 +1093,10 @@ fn ingest_table(
         // advance by an estimate proportional to rows.
         let rows = state.report.rows_read - last_rows;
         last_rows = state.report.rows_read;
-        progress.advance(rows.saturating_mul(file_size / (state.report.rows_read.max(1) + 1)).min(file_size));
+        progress.advance(
+            rows.saturating_mul(file_size / (state.report.rows_read.max(1) + 1))
+                .min(file_size),
+        );
     }
     state.flush(sink)?;
     sink.end(table)?;
@@ -968,14 +1113,19 @@ fn ingest_table(
             column: s.name.to_string(),
             source: columns_health_sources[k].clone(),
             missing: state.missing[k],
-            missing_share: if accepted == 0 { 0.0 } else { state.missing[k] as f64 / accepted as f64 },
+            missing_share: if accepted == 0 {
+                0.0
+            } else {
+                state.missing[k] as f64 / accepted as f64
+            },
         })
         .collect();
     if table == Table::Accounts {
         report.shared_domains = Some(state.shared_domains);
     }
     for (k, s) in specs.iter().enumerate() {
-        let heavy_tailed = matches!(s.ty, ColumnType::Int | ColumnType::Float) && s.constraint == Constraint::NonNegative;
+        let heavy_tailed = matches!(s.ty, ColumnType::Int | ColumnType::Float)
+            && s.constraint == Constraint::NonNegative;
         if !heavy_tailed || state.numeric[k].len() < 20 {
             continue;
         }

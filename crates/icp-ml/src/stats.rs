@@ -134,7 +134,11 @@ pub fn tukey_fences(values: &[f64], k: f64, scale: FenceScale) -> Result<Option<
     Ok(Some(match scale {
         FenceScale::Linear => Fences { low: lo, high: hi },
         FenceScale::Log1p => Fences {
-            low: if lo <= 0.0 { f64::NEG_INFINITY } else { lo.exp_m1() },
+            low: if lo <= 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                lo.exp_m1()
+            },
             high: hi.exp_m1(),
         },
     }))
