@@ -243,6 +243,7 @@ enum Inner {
     Json {
         lines: std::io::Split<BufReader<File>>,
         line: u64,
+        bytes: u64,
     },
     Parquet {
         reader: ParquetRecordBatchReader,
@@ -255,6 +256,7 @@ pub struct Source {
     pub path: PathBuf,
     pub format: Format,
     headers: std::sync::Arc<Vec<String>>,
+    size: u64,
     inner: Inner,
 }
 
@@ -272,6 +274,20 @@ impl Source {
     /// Column names in file order.
     pub fn headers(&self) -> &[String] {
         &self.headers
+    }
+
+    /// How far reading has come, in the unit of [`Source::size`].
+    pub fn position(&self) -> u64 {
+        match &self.inner {
+            Inner::Csv { reader, .. } => reader.position().byte(),
+            Inner::Json { bytes, .. } => *bytes,
+            Inner::Parquet { next_row, .. } => next_row - 1,
+        }
+    }
+
+    /// The size of the input: bytes for CSV and JSON Lines, rows for Parquet.
+    pub fn size(&self) -> u64 {
+        self.size
     }
 
     /// The next batch of at most [`BATCH_ROWS`] rows; `None` at the end.
@@ -302,12 +318,17 @@ impl Source {
                 }
                 Rows::Csv(rows)
             }
-            Inner::Json { lines, line } => {
+            Inner::Json {
+                lines,
+                line,
+                bytes: consumed,
+            } => {
                 let mut rows = Vec::with_capacity(1024);
                 while rows.len() < BATCH_ROWS {
                     let Some(bytes) = lines.next() else { break };
                     let bytes = bytes.map_err(|e| Error::io(path, e))?;
                     *line += 1;
+                    *consumed += bytes.len() as u64 + 1;
                     let text = trim_line(&bytes);
                     if text.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -452,6 +473,7 @@ fn open_csv(path: &Path, delimiter: Option<u8>) -> Result<Source> {
         path: path.to_path_buf(),
         format: Format::Csv,
         headers: std::sync::Arc::new(headers),
+        size: std::fs::metadata(path).map_or(0, |m| m.len()),
         inner: Inner::Csv {
             reader,
             embedded_newlines,
@@ -469,6 +491,7 @@ fn open_parquet(path: &Path) -> Result<Source> {
         )
     })?;
     let schema = builder.schema().clone();
+    let size = builder.metadata().file_metadata().num_rows().max(0) as u64;
     for f in schema.fields() {
         if !supported_arrow_type(f.data_type()) {
             return Err(Error::unusable(
@@ -488,6 +511,7 @@ fn open_parquet(path: &Path) -> Result<Source> {
     Ok(Source {
         path: path.to_path_buf(),
         format: Format::Parquet,
+        size,
         headers: std::sync::Arc::new(schema.fields().iter().map(|f| f.name().clone()).collect()),
         inner: Inner::Parquet {
             reader,
@@ -539,10 +563,12 @@ fn open_jsonl(path: &Path) -> Result<Source> {
     Ok(Source {
         path: path.to_path_buf(),
         format: Format::Jsonl,
+        size: std::fs::metadata(path).map_or(0, |m| m.len()),
         headers: std::sync::Arc::new(keys),
         inner: Inner::Json {
             lines: BufReader::with_capacity(1 << 20, file).split(b'\n'),
             line: 0,
+            bytes: 0,
         },
     })
 }

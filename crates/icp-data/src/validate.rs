@@ -251,12 +251,11 @@ pub fn ingest(
     sink: &mut dyn BatchSink,
     progress: &dyn Progress,
 ) -> Result<IngestReport> {
-    let Some(accounts_cfg) = opts.config.tables.get(&Table::Accounts) else {
+    if !opts.config.tables.contains_key(&Table::Accounts) {
         return Err(Error::InvalidArgument(
             "icp.toml has no [tables.accounts]; the accounts table is required".into(),
         ));
-    };
-    let _ = accounts_cfg;
+    }
     let mut known_accounts: HashSet<String> = HashSet::new();
     let mut tables = Vec::new();
     let mut missing_tables = Vec::new();
@@ -1018,7 +1017,6 @@ fn ingest_table(
             format!("the {table} export named by [tables.{table}] path in icp.toml"),
         ));
     }
-    let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let mut source = Source::open(&path, format, parse_opts.delimiter)?;
     let map = map_columns(table, tc, source.headers(), &path)?;
     let specs = table.columns();
@@ -1084,19 +1082,13 @@ fn ingest_table(
         file_label,
     };
     sink.begin(table, schema)?;
-    progress.start(&format!("reading {table}"), file_size);
-    let mut last_rows = 0u64;
+    progress.start(&format!("reading {table}"), source.size());
+    let mut done = 0;
     while let Some(batch) = source.next_batch()? {
         state.process(&batch, known_accounts, sink)?;
-        // Progress in approximate bytes: rows read × mean row size so far is unknown, so
-        // report a share of the file by rows for CSV via the reader position is not exposed;
-        // advance by an estimate proportional to rows.
-        let rows = state.report.rows_read - last_rows;
-        last_rows = state.report.rows_read;
-        progress.advance(
-            rows.saturating_mul(file_size / (state.report.rows_read.max(1) + 1))
-                .min(file_size),
-        );
+        let now_at = source.position();
+        progress.advance(now_at.saturating_sub(done));
+        done = now_at;
     }
     state.flush(sink)?;
     sink.end(table)?;
