@@ -1,1 +1,11 @@
-//! `icp-core`: the pipeline.
+//! `icp-core`: the pipeline. It runs the stages over a workspace, keeps results consistent on
+//! disk and assembles the report; it knows nothing of HTTP or the command line.
+//!
+//! - [`pipeline`]: workspaces, `check` and `run`, staged and atomic outputs.
+//! - [`profile`]: the company profile gathered while data streams in.
+//! - [`sections`]: the report sections about the input data.
+//! - [`report`]: the self-contained HTML report and its SVG charts.
+
+pub mod pipeline;
+pub mod profile;
+pub mod sections;

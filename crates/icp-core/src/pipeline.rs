@@ -1,0 +1,166 @@
+//! The pipeline over a workspace (a folder with `icp.toml`): `check` validates the inputs and
+//! writes the quarantine; `run` also writes the validated tables as Parquet, the run summary and
+//! the report. Every result is first written to a staging folder inside `out/` and moved into
+//! place only when the whole run succeeded, so a failed run leaves earlier results intact.
+
+use crate::profile::{CompanyProfile, Tee};
+use crate::sections;
+use icp_data::config::{CONFIG_FILE, Config, DateOrder};
+use icp_data::parse::{Micros, parse_timestamp};
+use icp_data::validate::{DiscardBatches, IngestOptions, IngestReport, ParquetBatches, ingest};
+use icp_data::{Error, Result};
+use icp_ml::progress::Progress;
+use std::path::{Path, PathBuf};
+
+/// A folder holding `icp.toml` and the exports it names.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub config: Config,
+}
+
+impl Workspace {
+    /// Opens the workspace in `dir`; errors clearly when there is no `icp.toml`.
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let path = dir.join(CONFIG_FILE);
+        if !path.exists() {
+            return Err(Error::unusable(
+                &path,
+                "there is no icp.toml here",
+                "a workspace folder; create one with `icp init DIR` or try `icp demo`",
+            ));
+        }
+        Ok(Workspace {
+            dir: dir.to_path_buf(),
+            config: Config::load(&path)?,
+        })
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.dir.join(&self.config.workspace.out_dir)
+    }
+
+    /// The configured "now", or the current time.
+    pub fn now(&self) -> Result<Micros> {
+        match &self.config.workspace.now {
+            Some(s) => parse_timestamp(s, DateOrder::Mdy).map_err(|e| {
+                Error::InvalidArgument(format!("[workspace] now = \"{s}\": expected {e}"))
+            }),
+            None => Ok(chrono::Utc::now().timestamp_micros()),
+        }
+    }
+}
+
+/// What a pipeline run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub ingest: IngestReport,
+    pub profile: CompanyProfile,
+    pub out_dir: PathBuf,
+    /// Files and folders written under `out_dir`, relative to it.
+    pub written: Vec<PathBuf>,
+}
+
+/// A staging folder under `out/` whose entries replace their namesakes in `out/` on
+/// [`Staging::publish`]; dropped unpublished, it is removed.
+struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    published: bool,
+}
+
+impl Staging {
+    fn new(out: &Path) -> Result<Staging> {
+        let dir = out.join(format!(".staging-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            published: false,
+        })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Moves every staged entry into `out/`, replacing what was there.
+    fn publish(mut self) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&self.dir, e))?;
+            let target = self.out.join(entry.file_name());
+            if target.is_dir() {
+                std::fs::remove_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+            } else if target.exists() {
+                std::fs::remove_file(&target).map_err(|e| Error::io(&target, e))?;
+            }
+            std::fs::rename(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
+            written.push(PathBuf::from(entry.file_name()));
+        }
+        written.sort();
+        self.published = true;
+        std::fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        Ok(written)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Validates every input: quarantine files go to `out/quarantine/`.
+pub fn check(ws: &Workspace, progress: &dyn Progress) -> Result<Outcome> {
+    execute(ws, progress, false)
+}
+
+/// Validates every input and writes `out/clean/<table>.parquet`, `out/quarantine/`,
+/// `out/ingest.json` and `out/report.html`.
+pub fn run(ws: &Workspace, progress: &dyn Progress) -> Result<Outcome> {
+    execute(ws, progress, true)
+}
+
+fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcome> {
+    let out = ws.out_dir();
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let staging = Staging::new(&out)?;
+    let quarantine = staging.path("quarantine");
+    std::fs::create_dir_all(&quarantine).map_err(|e| Error::io(&quarantine, e))?;
+    let opts = IngestOptions {
+        workspace: &ws.dir,
+        config: &ws.config,
+        now: ws.now()?,
+        quarantine_dir: Some(&quarantine),
+    };
+    let mut profile = CompanyProfile::default();
+    let report = if full {
+        let mut parquet = ParquetBatches::new(&staging.path("clean"))?;
+        ingest(&opts, &mut Tee(&mut parquet, &mut profile), progress)?
+    } else {
+        ingest(&opts, &mut Tee(&mut DiscardBatches, &mut profile), progress)?
+    };
+    if full {
+        let json = staging.path("ingest.json");
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::write(&json, e))?;
+        std::fs::write(&json, text).map_err(|e| Error::io(&json, e))?;
+        let html = staging.path("report.html");
+        sections::report(&report, &profile)
+            .write(&html)
+            .map_err(|e| Error::io(&html, e))?;
+    }
+    let written = staging.publish()?;
+    Ok(Outcome {
+        ingest: report,
+        profile,
+        out_dir: out,
+        written,
+    })
+}

@@ -1,0 +1,264 @@
+//! The report's sections about the input data: an overview of the company, the data-health
+//! summary (rows read = accepted + quarantined per table, reasons, missing shares, duplicates,
+//! orphans, outliers) and charts of who the accounts are and how they behave over time.
+
+use crate::profile::{CompanyProfile, MonthIndex, month_start_days};
+use crate::report::svg::{self, BarChart, Histogram, LineChart, Series, StackedBars};
+use crate::report::{Cell, Report, Table};
+use icp_data::validate::IngestReport;
+
+/// How many bars a category chart shows before folding the rest into "other".
+const TOP_CATEGORIES: usize = 12;
+
+fn month_label(m: MonthIndex) -> String {
+    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{} {}", NAMES[m.rem_euclid(12) as usize], 1970 + m.div_euclid(12))
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Builds the whole report for an ingest run.
+pub fn report(ingest: &IngestReport, profile: &CompanyProfile) -> Report {
+    let mut r = Report::new("icp report");
+    r.subtitle(format!("Inputs as of {}", ingest.now));
+    overview(&mut r, ingest, profile);
+    health(&mut r, ingest);
+    company(&mut r, profile);
+    r
+}
+
+fn overview(r: &mut Report, ingest: &IngestReport, p: &CompanyProfile) {
+    let s = r.section("overview", "Overview");
+    let accepted = |t| ingest.table(t).map_or(0, |t| t.accepted);
+    use icp_data::contract::Table as T;
+    let won: u64 = p.deals_by_month.values().map(|d| d.won).sum();
+    let lost: u64 = p.deals_by_month.values().map(|d| d.lost).sum();
+    let mut kpis = vec![
+        ("Accounts", thousands(accepted(T::Accounts))),
+        ("Deals", thousands(accepted(T::Opportunities))),
+        ("Events", thousands(accepted(T::Events))),
+        ("Rows quarantined", thousands(ingest.quarantined())),
+    ];
+    if won + lost > 0 {
+        kpis.push(("Win rate (closed deals)", format!("{:.1}%", 100.0 * won as f64 / (won + lost) as f64)));
+    }
+    s.kpis(&kpis);
+    if !ingest.missing_tables.is_empty() {
+        let names: Vec<&str> = ingest.missing_tables.iter().map(|t| t.name()).collect();
+        s.note(format!("Not provided: {}. Stages that need them are skipped.", names.join(", ")));
+    }
+}
+
+fn health(r: &mut Report, ingest: &IngestReport) {
+    let s = r.section("data-health", "Data health");
+    s.paragraph(
+        "Every input row is either accepted or quarantined with its file, line, column and \
+         reason (out/quarantine/<table>.csv); the counts below always add up.",
+    );
+    let rows = ingest
+        .tables
+        .iter()
+        .map(|t| {
+            let reasons: Vec<String> = t.reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            vec![
+                Cell::Text(t.table.name().to_string()),
+                Cell::Text(t.file.clone()),
+                Cell::Int(t.rows_read as i64),
+                Cell::Int(t.accepted as i64),
+                if t.quarantined > 0 { Cell::Warn(thousands(t.quarantined)) } else { Cell::Int(0) },
+                Cell::Text(reasons.join(", ")),
+            ]
+        })
+        .collect();
+    s.table(Table {
+        caption: Some("Rows read = accepted + quarantined".into()),
+        headers: ["table", "file", "read", "accepted", "quarantined", "reasons"].map(String::from).to_vec(),
+        rows,
+    });
+    let rows = ingest
+        .tables
+        .iter()
+        .map(|t| {
+            let outliers: Vec<String> = t
+                .outliers
+                .iter()
+                .filter(|o| o.count > 0)
+                .map(|o| format!("{} {} (> {:.0})", o.column, o.count, o.high))
+                .collect();
+            vec![
+                Cell::Text(t.table.name().to_string()),
+                Cell::Int(t.duplicate_ids as i64),
+                Cell::Int(t.unknown_accounts as i64),
+                t.shared_domains.map_or(Cell::Text("–".into()), |n| Cell::Int(n as i64)),
+                Cell::Text(if outliers.is_empty() { "none".into() } else { outliers.join(", ") }),
+                Cell::Text(t.time_range.as_ref().map_or("–".into(), |(a, b)| format!("{} → {}", &a[..10], &b[..10]))),
+            ]
+        })
+        .collect();
+    s.table(Table {
+        caption: Some("Duplicates, orphans and outliers".into()),
+        headers: ["table", "duplicate ids", "unknown accounts", "accounts sharing a domain", "outliers", "time range"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    });
+    let mut rows = Vec::new();
+    for t in &ingest.tables {
+        for c in &t.columns {
+            rows.push(vec![
+                Cell::Text(t.table.name().to_string()),
+                Cell::Text(c.column.clone()),
+                Cell::Text(c.source.clone().unwrap_or_else(|| "(not in file)".into())),
+                Cell::Bar(c.missing_share),
+            ]);
+        }
+    }
+    s.table(Table {
+        caption: Some("Missing share per column (accepted rows)".into()),
+        headers: ["table", "column", "read from", "missing"].map(String::from).to_vec(),
+        rows,
+    });
+}
+
+fn top(counts: &std::collections::BTreeMap<String, u64>) -> (Vec<String>, Vec<f64>) {
+    let mut v: Vec<(&String, &u64)> = counts.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut labels: Vec<String> = v.iter().take(TOP_CATEGORIES).map(|(k, _)| (*k).clone()).collect();
+    let mut values: Vec<f64> = v.iter().take(TOP_CATEGORIES).map(|(_, n)| **n as f64).collect();
+    let rest: u64 = v.iter().skip(TOP_CATEGORIES).map(|(_, n)| **n).sum();
+    if rest > 0 {
+        labels.push("other".into());
+        values.push(rest as f64);
+    }
+    (labels, values)
+}
+
+fn company(r: &mut Report, p: &CompanyProfile) {
+    let s = r.section("company", "The company in the data");
+    if !p.industries.is_empty() {
+        let (labels, values) = top(&p.industries);
+        s.chart(svg::bar_chart(&BarChart {
+            title: "Accounts by industry".into(),
+            labels,
+            values,
+            value_label: "accounts".into(),
+            horizontal: true,
+        }));
+    }
+    let positive: Vec<f64> = p.employees.iter().filter(|v| **v >= 1.0).map(|v| v.log10()).collect();
+    if let (Some(lo), Some(hi)) = (
+        positive.iter().copied().reduce(f64::min),
+        positive.iter().copied().reduce(f64::max),
+    ) && let Ok(h) = icp_ml::stats::histogram(&positive, 30, lo.floor(), hi.ceil().max(lo.floor() + 1.0))
+    {
+        s.chart(svg::histogram(&Histogram {
+            title: "Company size".into(),
+            edges: h.edges,
+            counts: h.counts,
+            x_label: "employees (log scale)".into(),
+            log_x: true,
+        }));
+    }
+    if !p.countries.is_empty() {
+        let (labels, values) = top(&p.countries);
+        s.chart(svg::bar_chart(&BarChart {
+            title: "Accounts by country".into(),
+            labels,
+            values,
+            value_label: "accounts".into(),
+            horizontal: true,
+        }));
+    }
+    if !p.deals_by_month.is_empty() {
+        let months: Vec<MonthIndex> = p.deals_by_month.keys().copied().collect();
+        s.chart(svg::stacked_bars(&StackedBars {
+            title: "Deals created per month, by outcome".into(),
+            labels: months.iter().map(|m| month_label(*m)).collect(),
+            series_names: vec!["won".into(), "lost".into(), "open".into()],
+            values: p
+                .deals_by_month
+                .values()
+                .map(|d| vec![d.won as f64, d.lost as f64, d.open as f64])
+                .collect(),
+        }));
+    }
+    let last_month = p
+        .events_by_type_month
+        .values()
+        .filter_map(|m| m.keys().next_back())
+        .chain(p.deals_by_month.keys().next_back())
+        .copied()
+        .max();
+    if let Some(last) = last_month {
+        let mrr = p.mrr_by_month(last);
+        if !mrr.is_empty() {
+            s.chart(svg::line_chart(&LineChart {
+                title: "Monthly recurring revenue".into(),
+                series: vec![Series {
+                    name: "MRR".into(),
+                    points: mrr.iter().map(|(m, v)| (month_start_days(*m), *v)).collect(),
+                }],
+                x_label: "month".into(),
+                y_label: "MRR".into(),
+                x_is_date: true,
+            }));
+        }
+    }
+    if !p.events_by_type_month.is_empty() {
+        let mut types: Vec<(&String, u64)> =
+            p.events_by_type_month.iter().map(|(k, m)| (k, m.values().sum())).collect();
+        types.sort_by(|a, b| b.1.cmp(&a.1));
+        let series = types
+            .iter()
+            .take(6)
+            .map(|(name, _)| Series {
+                name: (*name).clone(),
+                points: p.events_by_type_month[*name]
+                    .iter()
+                    .map(|(m, n)| (month_start_days(*m), *n as f64))
+                    .collect(),
+            })
+            .collect();
+        s.chart(svg::line_chart(&LineChart {
+            title: "Activity per month, six most frequent event types".into(),
+            series,
+            x_label: "month".into(),
+            y_label: "events".into(),
+            x_is_date: true,
+        }));
+    }
+    if !p.tickets_by_month.is_empty() {
+        s.chart(svg::line_chart(&LineChart {
+            title: "Support tickets per month".into(),
+            series: vec![Series {
+                name: "tickets".into(),
+                points: p.tickets_by_month.iter().map(|(m, n)| (month_start_days(*m), *n as f64)).collect(),
+            }],
+            x_label: "month".into(),
+            y_label: "tickets".into(),
+            x_is_date: true,
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_thousands() {
+        assert_eq!(month_label((2025 - 1970) * 12 + 2), "Mar 2025");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+    }
+}

@@ -1,0 +1,204 @@
+//! What the command line shows: progress bars (indicatif, hidden with `--quiet`, `--json` or
+//! when stderr is not a terminal), the plain-text summaries and the `--json` documents.
+
+use icp_core::pipeline::Outcome;
+use icp_data::synth::GenerateSummary;
+use icp_ml::progress::Progress;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct Output {
+    pub quiet: bool,
+    pub json: bool,
+}
+
+/// Progress bars for long steps.
+pub struct Bars {
+    hidden: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Progress for Bars {
+    fn start(&self, stage: &str, total: u64) {
+        if self.hidden {
+            return;
+        }
+        let bar = if total > 0 {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::new_spinner()
+        };
+        let style = ProgressStyle::with_template("{msg:<24} [{wide_bar}] {percent:>3}%  {elapsed} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(stage.to_string());
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Ok(slot) = self.bar.lock()
+            && let Some(bar) = slot.as_ref()
+        {
+            bar.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(bar) = slot.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Left-aligned first column, right-aligned others.
+fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let fmt = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!("  {}", fmt(headers.iter().map(|h| h.to_string()).collect()));
+    for r in rows {
+        println!("  {}", fmt(r.clone()));
+    }
+}
+
+impl Output {
+    pub fn new(quiet: bool, json: bool) -> Output {
+        Output { quiet, json }
+    }
+
+    pub fn progress(&self) -> Bars {
+        Bars {
+            hidden: self.quiet || self.json,
+            bar: Mutex::new(None),
+        }
+    }
+
+    pub fn line(&self, s: &str) {
+        if !self.quiet && !self.json {
+            println!("{s}");
+        }
+    }
+
+    pub fn generated(&self, dir: &Path, s: &GenerateSummary) {
+        if self.json {
+            let rows: serde_json::Map<String, serde_json::Value> =
+                s.rows.iter().map(|(t, n)| (t.name().to_string(), (*n).into())).collect();
+            println!(
+                "{}",
+                serde_json::json!({"generated": {"dir": dir, "rows": rows, "malformed_rows": s.malformed_rows,
+                    "duplicate_accounts": s.duplicate_accounts, "archetypes": s.archetypes,
+                    "start": s.start.to_string(), "end": s.end.to_string()}})
+            );
+            return;
+        }
+        let parts: Vec<String> = s.rows.iter().map(|(t, n)| format!("{} {t}", thousands(*n))).collect();
+        self.line(&format!(
+            "Generated a synthetic company in {} ({} to {}, {} archetypes): {}.",
+            dir.display(),
+            s.start,
+            s.end,
+            s.archetypes,
+            parts.join(", ")
+        ));
+        self.line(&format!(
+            "  Planted dirt: {} duplicate accounts, {} malformed rows. Ground truth: {}",
+            s.duplicate_accounts,
+            s.malformed_rows,
+            dir.join("truth").display()
+        ));
+    }
+
+    pub fn ingest(&self, o: &Outcome, full: bool) {
+        if self.json {
+            println!("{}", serde_json::json!({"ingest": o.ingest, "out_dir": o.out_dir, "written": o.written}));
+            return;
+        }
+        if self.quiet {
+            return;
+        }
+        println!("Inputs (now = {}):", o.ingest.now);
+        let rows: Vec<Vec<String>> = o
+            .ingest
+            .tables
+            .iter()
+            .map(|t| {
+                let reasons: Vec<String> = t.reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                vec![
+                    t.table.name().to_string(),
+                    thousands(t.rows_read),
+                    thousands(t.accepted),
+                    thousands(t.quarantined),
+                    reasons.join(", "),
+                ]
+            })
+            .collect();
+        print_table(&["table", "read", "accepted", "quarantined", "reasons"], &rows);
+        println!("\nData health:");
+        let rows: Vec<Vec<String>> = o
+            .ingest
+            .tables
+            .iter()
+            .map(|t| {
+                let mut missing: Vec<(&str, f64)> = t
+                    .columns
+                    .iter()
+                    .filter(|c| c.source.is_some() && c.missing > 0)
+                    .map(|c| (c.column.as_str(), c.missing_share))
+                    .collect();
+                missing.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let outliers: Vec<String> =
+                    t.outliers.iter().filter(|x| x.count > 0).map(|x| format!("{} {}", x.column, x.count)).collect();
+                vec![
+                    t.table.name().to_string(),
+                    missing.iter().take(3).map(|(c, s)| format!("{c} {:.1}%", 100.0 * s)).collect::<Vec<_>>().join(", "),
+                    thousands(t.duplicate_ids),
+                    thousands(t.unknown_accounts),
+                    t.shared_domains.map_or("–".into(), thousands),
+                    if outliers.is_empty() { "–".into() } else { outliers.join(", ") },
+                ]
+            })
+            .collect();
+        print_table(
+            &["table", "most missing", "duplicate ids", "unknown accounts", "shared domains", "outliers"],
+            &rows,
+        );
+        for t in &o.ingest.missing_tables {
+            println!("  {t}: not provided");
+        }
+        println!();
+        if o.ingest.quarantined() > 0 {
+            println!("Quarantined rows: {}", o.out_dir.join("quarantine").display());
+        }
+        if full {
+            println!("Validated tables: {}", o.out_dir.join("clean").display());
+            println!("Report: {}", o.out_dir.join("report.html").display());
+        }
+    }
+}
