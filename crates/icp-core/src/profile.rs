@@ -23,8 +23,9 @@ pub fn month_of(micros: i64) -> Option<MonthIndex> {
 /// Days since 1970-01-01 of the first day of a month.
 pub fn month_start_days(m: MonthIndex) -> f64 {
     let (y, mo) = (1970 + m.div_euclid(12), m.rem_euclid(12) as u32 + 1);
-    chrono::NaiveDate::from_ymd_opt(y, mo, 1)
-        .map_or(0.0, |d| (d - chrono::NaiveDate::default()).num_days() as f64)
+    chrono::NaiveDate::from_ymd_opt(y, mo, 1).map_or(0.0, |d| {
+        (d - chrono::NaiveDate::default()).num_days() as f64
+    })
 }
 
 /// Deal outcomes counted per month of creation.
@@ -104,7 +105,8 @@ impl CompanyProfile {
                 }
             }
             Table::Subscriptions => {
-                let (Some(start), Some(end)) = (times(b, "start_date"), times(b, "end_date")) else {
+                let (Some(start), Some(end)) = (times(b, "start_date"), times(b, "end_date"))
+                else {
                     return;
                 };
                 let Some(mrr) = b
@@ -120,7 +122,8 @@ impl CompanyProfile {
                 }
             }
             Table::Events => {
-                let (Some(ts), Some(types)) = (times(b, "timestamp"), strings(b, "event_type")) else {
+                let (Some(ts), Some(types)) = (times(b, "timestamp"), strings(b, "event_type"))
+                else {
                     return;
                 };
                 for (t, ty) in ts.zip(types) {
@@ -129,7 +132,8 @@ impl CompanyProfile {
                     };
                     let ty = ty.unwrap_or("(none)");
                     if !self.events_by_type_month.contains_key(ty) {
-                        self.events_by_type_month.insert(ty.to_string(), BTreeMap::new());
+                        self.events_by_type_month
+                            .insert(ty.to_string(), BTreeMap::new());
                     }
                     if let Some(months) = self.events_by_type_month.get_mut(ty) {
                         *months.entry(m).or_default() += 1;
@@ -137,7 +141,12 @@ impl CompanyProfile {
                 }
             }
             Table::Tickets => {
-                for m in times(b, "created_at").into_iter().flatten().flatten().filter_map(month_of) {
+                for m in times(b, "created_at")
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(month_of)
+                {
                     *self.tickets_by_month.entry(m).or_default() += 1;
                 }
             }
@@ -152,7 +161,12 @@ impl CompanyProfile {
     /// Total recurring revenue active at the start of each month from the first contract to
     /// `until`.
     pub fn mrr_by_month(&self, until: MonthIndex) -> Vec<(MonthIndex, f64)> {
-        let Some(first) = self.subscription_periods.iter().filter_map(|p| month_of(p.0)).min() else {
+        let Some(first) = self
+            .subscription_periods
+            .iter()
+            .filter_map(|p| month_of(p.0))
+            .min()
+        else {
             return Vec::new();
         };
         (first..=until)
@@ -207,19 +221,44 @@ mod tests {
 
     #[test]
     fn months_round_trip() {
-        let m = month_of(chrono::NaiveDate::from_ymd_opt(2025, 3, 17).unwrap().and_hms_opt(5, 0, 0).unwrap().and_utc().timestamp_micros()).unwrap();
+        let m = month_of(
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 17)
+                .unwrap()
+                .and_hms_opt(5, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_micros(),
+        )
+        .unwrap();
         assert_eq!(m, (2025 - 1970) * 12 + 2);
-        assert_eq!(month_start_days(m), (chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap() - chrono::NaiveDate::default()).num_days() as f64);
+        assert_eq!(
+            month_start_days(m),
+            (chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap() - chrono::NaiveDate::default())
+                .num_days() as f64
+        );
     }
 
     #[test]
     fn mrr_counts_periods_active_at_month_start() {
-        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_micros();
+        let day = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_micros()
+        };
         let p = CompanyProfile {
-            subscription_periods: vec![(day(2025, 1, 1), Some(day(2025, 2, 15)), 100.0), (day(2025, 2, 1), None, 50.0)],
+            subscription_periods: vec![
+                (day(2025, 1, 1), Some(day(2025, 2, 15)), 100.0),
+                (day(2025, 2, 1), None, 50.0),
+            ],
             ..Default::default()
         };
         let m0 = month_of(day(2025, 1, 1)).unwrap();
-        assert_eq!(p.mrr_by_month(m0 + 2), vec![(m0, 100.0), (m0 + 1, 150.0), (m0 + 2, 50.0)]);
+        assert_eq!(
+            p.mrr_by_month(m0 + 2),
+            vec![(m0, 100.0), (m0 + 1, 150.0), (m0 + 2, 50.0)]
+        );
     }
 }

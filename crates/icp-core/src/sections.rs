@@ -11,8 +11,14 @@ use icp_data::validate::IngestReport;
 const TOP_CATEGORIES: usize = 12;
 
 fn month_label(m: MonthIndex) -> String {
-    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    format!("{} {}", NAMES[m.rem_euclid(12) as usize], 1970 + m.div_euclid(12))
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {}",
+        NAMES[m.rem_euclid(12) as usize],
+        1970 + m.div_euclid(12)
+    )
 }
 
 fn thousands(n: u64) -> String {
@@ -50,12 +56,18 @@ fn overview(r: &mut Report, ingest: &IngestReport, p: &CompanyProfile) {
         ("Rows quarantined", thousands(ingest.quarantined())),
     ];
     if won + lost > 0 {
-        kpis.push(("Win rate (closed deals)", format!("{:.1}%", 100.0 * won as f64 / (won + lost) as f64)));
+        kpis.push((
+            "Win rate (closed deals)",
+            format!("{:.1}%", 100.0 * won as f64 / (won + lost) as f64),
+        ));
     }
     s.kpis(&kpis);
     if !ingest.missing_tables.is_empty() {
         let names: Vec<&str> = ingest.missing_tables.iter().map(|t| t.name()).collect();
-        s.note(format!("Not provided: {}. Stages that need them are skipped.", names.join(", ")));
+        s.note(format!(
+            "Not provided: {}. Stages that need them are skipped.",
+            names.join(", ")
+        ));
     }
 }
 
@@ -75,14 +87,27 @@ fn health(r: &mut Report, ingest: &IngestReport) {
                 Cell::Text(t.file.clone()),
                 Cell::Int(t.rows_read as i64),
                 Cell::Int(t.accepted as i64),
-                if t.quarantined > 0 { Cell::Warn(thousands(t.quarantined)) } else { Cell::Int(0) },
+                if t.quarantined > 0 {
+                    Cell::Warn(thousands(t.quarantined))
+                } else {
+                    Cell::Int(0)
+                },
                 Cell::Text(reasons.join(", ")),
             ]
         })
         .collect();
     s.table(Table {
         caption: Some("Rows read = accepted + quarantined".into()),
-        headers: ["table", "file", "read", "accepted", "quarantined", "reasons"].map(String::from).to_vec(),
+        headers: [
+            "table",
+            "file",
+            "read",
+            "accepted",
+            "quarantined",
+            "reasons",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     });
     let rows = ingest
@@ -99,17 +124,31 @@ fn health(r: &mut Report, ingest: &IngestReport) {
                 Cell::Text(t.table.name().to_string()),
                 Cell::Int(t.duplicate_ids as i64),
                 Cell::Int(t.unknown_accounts as i64),
-                t.shared_domains.map_or(Cell::Text("–".into()), |n| Cell::Int(n as i64)),
-                Cell::Text(if outliers.is_empty() { "none".into() } else { outliers.join(", ") }),
-                Cell::Text(t.time_range.as_ref().map_or("–".into(), |(a, b)| format!("{} → {}", &a[..10], &b[..10]))),
+                t.shared_domains
+                    .map_or(Cell::Text("–".into()), |n| Cell::Int(n as i64)),
+                Cell::Text(if outliers.is_empty() {
+                    "none".into()
+                } else {
+                    outliers.join(", ")
+                }),
+                Cell::Text(t.time_range.as_ref().map_or("–".into(), |(a, b)| {
+                    format!("{} → {}", &a[..10], &b[..10])
+                })),
             ]
         })
         .collect();
     s.table(Table {
         caption: Some("Duplicates, orphans and outliers".into()),
-        headers: ["table", "duplicate ids", "unknown accounts", "accounts sharing a domain", "outliers", "time range"]
-            .map(String::from)
-            .to_vec(),
+        headers: [
+            "table",
+            "duplicate ids",
+            "unknown accounts",
+            "accounts sharing a domain",
+            "outliers",
+            "time range",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     });
     let mut rows = Vec::new();
@@ -125,7 +164,9 @@ fn health(r: &mut Report, ingest: &IngestReport) {
     }
     s.table(Table {
         caption: Some("Missing share per column (accepted rows)".into()),
-        headers: ["table", "column", "read from", "missing"].map(String::from).to_vec(),
+        headers: ["table", "column", "read from", "missing"]
+            .map(String::from)
+            .to_vec(),
         rows,
     });
 }
@@ -133,8 +174,16 @@ fn health(r: &mut Report, ingest: &IngestReport) {
 fn top(counts: &std::collections::BTreeMap<String, u64>) -> (Vec<String>, Vec<f64>) {
     let mut v: Vec<(&String, &u64)> = counts.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let mut labels: Vec<String> = v.iter().take(TOP_CATEGORIES).map(|(k, _)| (*k).clone()).collect();
-    let mut values: Vec<f64> = v.iter().take(TOP_CATEGORIES).map(|(_, n)| **n as f64).collect();
+    let mut labels: Vec<String> = v
+        .iter()
+        .take(TOP_CATEGORIES)
+        .map(|(k, _)| (*k).clone())
+        .collect();
+    let mut values: Vec<f64> = v
+        .iter()
+        .take(TOP_CATEGORIES)
+        .map(|(_, n)| **n as f64)
+        .collect();
     let rest: u64 = v.iter().skip(TOP_CATEGORIES).map(|(_, n)| **n).sum();
     if rest > 0 {
         labels.push("other".into());
@@ -155,11 +204,17 @@ fn company(r: &mut Report, p: &CompanyProfile) {
             horizontal: true,
         }));
     }
-    let positive: Vec<f64> = p.employees.iter().filter(|v| **v >= 1.0).map(|v| v.log10()).collect();
+    let positive: Vec<f64> = p
+        .employees
+        .iter()
+        .filter(|v| **v >= 1.0)
+        .map(|v| v.log10())
+        .collect();
     if let (Some(lo), Some(hi)) = (
         positive.iter().copied().reduce(f64::min),
         positive.iter().copied().reduce(f64::max),
-    ) && let Ok(h) = icp_ml::stats::histogram(&positive, 30, lo.floor(), hi.ceil().max(lo.floor() + 1.0))
+    ) && let Ok(h) =
+        icp_ml::stats::histogram(&positive, 30, lo.floor(), hi.ceil().max(lo.floor() + 1.0))
     {
         s.chart(svg::histogram(&Histogram {
             title: "Company size".into(),
@@ -206,7 +261,10 @@ fn company(r: &mut Report, p: &CompanyProfile) {
                 title: "Monthly recurring revenue".into(),
                 series: vec![Series {
                     name: "MRR".into(),
-                    points: mrr.iter().map(|(m, v)| (month_start_days(*m), *v)).collect(),
+                    points: mrr
+                        .iter()
+                        .map(|(m, v)| (month_start_days(*m), *v))
+                        .collect(),
                 }],
                 x_label: "month".into(),
                 y_label: "MRR".into(),
@@ -215,8 +273,11 @@ fn company(r: &mut Report, p: &CompanyProfile) {
         }
     }
     if !p.events_by_type_month.is_empty() {
-        let mut types: Vec<(&String, u64)> =
-            p.events_by_type_month.iter().map(|(k, m)| (k, m.values().sum())).collect();
+        let mut types: Vec<(&String, u64)> = p
+            .events_by_type_month
+            .iter()
+            .map(|(k, m)| (k, m.values().sum()))
+            .collect();
         types.sort_by(|a, b| b.1.cmp(&a.1));
         let series = types
             .iter()
@@ -242,7 +303,11 @@ fn company(r: &mut Report, p: &CompanyProfile) {
             title: "Support tickets per month".into(),
             series: vec![Series {
                 name: "tickets".into(),
-                points: p.tickets_by_month.iter().map(|(m, n)| (month_start_days(*m), *n as f64)).collect(),
+                points: p
+                    .tickets_by_month
+                    .iter()
+                    .map(|(m, n)| (month_start_days(*m), *n as f64))
+                    .collect(),
             }],
             x_label: "month".into(),
             y_label: "tickets".into(),

@@ -49,9 +49,12 @@ pub enum RowProblem {
     NotAnObject(String),
 }
 
+/// A JSON Lines row: the object, or what was wrong with the line.
+type JsonRow = std::result::Result<Map<String, Value>, String>;
+
 enum Rows {
     Csv(Vec<(u64, csv::ByteRecord)>),
-    Json(Vec<(u64, std::result::Result<Map<String, Value>, String>)>),
+    Json(Vec<(u64, JsonRow)>),
     Arrow { first_row: u64, batch: RecordBatch },
 }
 

@@ -214,11 +214,7 @@ fn extreme_numbers_and_nan() {
         "",
     )
     .unwrap();
-    let reasons: Vec<_> = r
-        .reasons(Table::Opportunities)
-        .into_iter()
-        .map(|(l, c, why)| (l, c, why))
-        .collect();
+    let reasons = r.reasons(Table::Opportunities);
     assert_eq!(
         reasons,
         vec![

@@ -10,7 +10,11 @@ use icp_data::synth::{self, DirtRates, WorldParams};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "icp", version, about = "Machine-learning account segmentation and ICP scoring for B2B revenue teams")]
+#[command(
+    name = "icp",
+    version,
+    about = "Machine-learning account segmentation and ICP scoring for B2B revenue teams"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,8 +113,13 @@ fn main() {
     let out = output::Output::new(cli.quiet, cli.json);
     if let Err(e) = execute(&cli, &out) {
         if cli.json {
-            let code = e.downcast_ref::<icp_data::Error>().map_or("error", |e| e.code());
-            println!("{}", serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}}));
+            let code = e
+                .downcast_ref::<icp_data::Error>()
+                .map_or("error", |e| e.code());
+            println!(
+                "{}",
+                serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}})
+            );
         }
         eprintln!("error: {e:#}");
         std::process::exit(1);
@@ -154,10 +163,12 @@ fn demo(dir: &Path, world: &WorldArgs, out: &output::Output) -> Result<()> {
         for sub in ["data", "truth", "out"] {
             let p = dir.join(sub);
             if p.exists() {
-                std::fs::remove_dir_all(&p).with_context(|| format!("cannot clear {}", p.display()))?;
+                std::fs::remove_dir_all(&p)
+                    .with_context(|| format!("cannot clear {}", p.display()))?;
             }
         }
-        std::fs::remove_file(&config).with_context(|| format!("cannot replace {}", config.display()))?;
+        std::fs::remove_file(&config)
+            .with_context(|| format!("cannot replace {}", config.display()))?;
     } else {
         ensure_empty(dir)?;
     }
@@ -169,15 +180,23 @@ fn demo(dir: &Path, world: &WorldArgs, out: &output::Output) -> Result<()> {
     let ws = Workspace::open(dir)?;
     let outcome = pipeline::run(&ws, &out.progress())?;
     out.ingest(&outcome, true);
-    out.line(&format!("Demo finished in {:.1} s. Open {}", started.elapsed().as_secs_f64(), outcome.out_dir.join("report.html").display()));
+    out.line(&format!(
+        "Demo finished in {:.1} s. Open {}",
+        started.elapsed().as_secs_f64(),
+        outcome.out_dir.join("report.html").display()
+    ));
     Ok(())
 }
 
 fn ensure_empty(dir: &Path) -> Result<()> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        let mut entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
         if entries.next().is_some() {
-            bail!("{} already exists and is not empty; choose another folder", dir.display());
+            bail!(
+                "{} already exists and is not empty; choose another folder",
+                dir.display()
+            );
         }
     }
     Ok(())
@@ -186,10 +205,15 @@ fn ensure_empty(dir: &Path) -> Result<()> {
 fn init(dir: &Path, force: bool, out: &output::Output) -> Result<()> {
     let path = dir.join(icp_data::config::CONFIG_FILE);
     if path.exists() && !force {
-        bail!("{} already exists; use --force to overwrite it", path.display());
+        bail!(
+            "{} already exists; use --force to overwrite it",
+            path.display()
+        );
     }
-    std::fs::create_dir_all(dir.join("data")).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(&path, icp_data::config::TEMPLATE).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::create_dir_all(dir.join("data"))
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(&path, icp_data::config::TEMPLATE)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     if out.json {
         println!("{}", serde_json::json!({"config": path}));
     } else {

@@ -29,9 +29,11 @@ impl Progress for Bars {
         } else {
             ProgressBar::new_spinner()
         };
-        let style = ProgressStyle::with_template("{msg:<24} [{wide_bar}] {percent:>3}%  {elapsed} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
+        let style = ProgressStyle::with_template(
+            "{msg:<24} [{wide_bar}] {percent:>3}%  {elapsed} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(stage.to_string());
         if let Ok(mut slot) = self.bar.lock() {
@@ -78,7 +80,13 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
         cells
             .iter()
             .enumerate()
-            .map(|(i, c)| if i == 0 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) })
+            .map(|(i, c)| {
+                if i == 0 {
+                    format!("{c:<w$}", w = widths[i])
+                } else {
+                    format!("{c:>w$}", w = widths[i])
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
     };
@@ -108,8 +116,11 @@ impl Output {
 
     pub fn generated(&self, dir: &Path, s: &GenerateSummary) {
         if self.json {
-            let rows: serde_json::Map<String, serde_json::Value> =
-                s.rows.iter().map(|(t, n)| (t.name().to_string(), (*n).into())).collect();
+            let rows: serde_json::Map<String, serde_json::Value> = s
+                .rows
+                .iter()
+                .map(|(t, n)| (t.name().to_string(), (*n).into()))
+                .collect();
             println!(
                 "{}",
                 serde_json::json!({"generated": {"dir": dir, "rows": rows, "malformed_rows": s.malformed_rows,
@@ -118,7 +129,11 @@ impl Output {
             );
             return;
         }
-        let parts: Vec<String> = s.rows.iter().map(|(t, n)| format!("{} {t}", thousands(*n))).collect();
+        let parts: Vec<String> = s
+            .rows
+            .iter()
+            .map(|(t, n)| format!("{} {t}", thousands(*n)))
+            .collect();
         self.line(&format!(
             "Generated a synthetic company in {} ({} to {}, {} archetypes): {}.",
             dir.display(),
@@ -137,7 +152,10 @@ impl Output {
 
     pub fn ingest(&self, o: &Outcome, full: bool) {
         if self.json {
-            println!("{}", serde_json::json!({"ingest": o.ingest, "out_dir": o.out_dir, "written": o.written}));
+            println!(
+                "{}",
+                serde_json::json!({"ingest": o.ingest, "out_dir": o.out_dir, "written": o.written})
+            );
             return;
         }
         if self.quiet {
@@ -149,7 +167,8 @@ impl Output {
             .tables
             .iter()
             .map(|t| {
-                let reasons: Vec<String> = t.reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let reasons: Vec<String> =
+                    t.reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 vec![
                     t.table.name().to_string(),
                     thousands(t.rows_read),
@@ -159,7 +178,10 @@ impl Output {
                 ]
             })
             .collect();
-        print_table(&["table", "read", "accepted", "quarantined", "reasons"], &rows);
+        print_table(
+            &["table", "read", "accepted", "quarantined", "reasons"],
+            &rows,
+        );
         println!("\nData health:");
         let rows: Vec<Vec<String>> = o
             .ingest
@@ -173,20 +195,40 @@ impl Output {
                     .map(|c| (c.column.as_str(), c.missing_share))
                     .collect();
                 missing.sort_by(|a, b| b.1.total_cmp(&a.1));
-                let outliers: Vec<String> =
-                    t.outliers.iter().filter(|x| x.count > 0).map(|x| format!("{} {}", x.column, x.count)).collect();
+                let outliers: Vec<String> = t
+                    .outliers
+                    .iter()
+                    .filter(|x| x.count > 0)
+                    .map(|x| format!("{} {}", x.column, x.count))
+                    .collect();
                 vec![
                     t.table.name().to_string(),
-                    missing.iter().take(3).map(|(c, s)| format!("{c} {:.1}%", 100.0 * s)).collect::<Vec<_>>().join(", "),
+                    missing
+                        .iter()
+                        .take(3)
+                        .map(|(c, s)| format!("{c} {:.1}%", 100.0 * s))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     thousands(t.duplicate_ids),
                     thousands(t.unknown_accounts),
                     t.shared_domains.map_or("–".into(), thousands),
-                    if outliers.is_empty() { "–".into() } else { outliers.join(", ") },
+                    if outliers.is_empty() {
+                        "–".into()
+                    } else {
+                        outliers.join(", ")
+                    },
                 ]
             })
             .collect();
         print_table(
-            &["table", "most missing", "duplicate ids", "unknown accounts", "shared domains", "outliers"],
+            &[
+                "table",
+                "most missing",
+                "duplicate ids",
+                "unknown accounts",
+                "shared domains",
+                "outliers",
+            ],
             &rows,
         );
         for t in &o.ingest.missing_tables {
@@ -194,7 +236,10 @@ impl Output {
         }
         println!();
         if o.ingest.quarantined() > 0 {
-            println!("Quarantined rows: {}", o.out_dir.join("quarantine").display());
+            println!(
+                "Quarantined rows: {}",
+                o.out_dir.join("quarantine").display()
+            );
         }
         if full {
             println!("Validated tables: {}", o.out_dir.join("clean").display());
