@@ -3,6 +3,7 @@
 //! the report. Every result is first written to a staging folder inside `out/` and moved into
 //! place only when the whole run succeeded, so a failed run leaves earlier results intact.
 
+use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
 use crate::sections;
 use icp_data::config::{CONFIG_FILE, Config, DateOrder};
@@ -56,6 +57,7 @@ impl Workspace {
 pub struct Outcome {
     pub ingest: IngestReport,
     pub profile: CompanyProfile,
+    pub identity: IdentitySummary,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -123,7 +125,8 @@ pub fn check(ws: &Workspace, progress: &dyn Progress) -> Result<Outcome> {
 }
 
 /// Validates every input and writes `out/clean/<table>.parquet`, `out/quarantine/`,
-/// `out/ingest.json` and `out/report.html`.
+/// `out/merges.csv`, `out/ingest.json` (data health and identity resolution) and
+/// `out/report.html`.
 pub fn run(ws: &Workspace, progress: &dyn Progress) -> Result<Outcome> {
     execute(ws, progress, true)
 }
@@ -141,18 +144,26 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         quarantine_dir: Some(&quarantine),
     };
     let mut profile = CompanyProfile::default();
+    let mut identity = IdentityCollector::default();
     let report = if full {
         let mut parquet = ParquetBatches::new(&staging.path("clean"))?;
-        ingest(&opts, &mut Tee(&mut parquet, &mut profile), progress)?
+        let mut gather = Tee(&mut profile, &mut identity);
+        ingest(&opts, &mut Tee(&mut parquet, &mut gather), progress)?
     } else {
-        ingest(&opts, &mut Tee(&mut DiscardBatches, &mut profile), progress)?
+        let mut gather = Tee(&mut profile, &mut identity);
+        ingest(&opts, &mut Tee(&mut DiscardBatches, &mut gather), progress)?
     };
+    progress.start("resolving identities", 0);
+    let identity = identity.finish();
+    progress.finish();
     if full {
+        write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
-        let text = serde_json::to_string_pretty(&report).map_err(|e| Error::write(&json, e))?;
+        let doc = serde_json::json!({"ingest": report, "identity": identity});
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::write(&json, e))?;
         std::fs::write(&json, text).map_err(|e| Error::io(&json, e))?;
         let html = staging.path("report.html");
-        sections::report(&report, &profile)
+        sections::report(&report, &profile, &identity)
             .write(&html)
             .map_err(|e| Error::io(&html, e))?;
     }
@@ -160,6 +171,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     Ok(Outcome {
         ingest: report,
         profile,
+        identity,
         out_dir: out,
         written,
     })

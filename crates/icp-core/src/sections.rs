@@ -2,9 +2,11 @@
 //! summary (rows read = accepted + quarantined per table, reasons, missing shares, duplicates,
 //! orphans, outliers) and charts of who the accounts are and how they behave over time.
 
+use crate::identity::IdentitySummary;
 use crate::profile::{CompanyProfile, MonthIndex, month_start_days};
 use crate::report::svg::{self, BarChart, Histogram, LineChart, Series, StackedBars};
 use crate::report::{Cell, Report, Table};
+use icp_data::resolve::EventMatch;
 use icp_data::validate::IngestReport;
 
 /// How many bars a category chart shows before folding the rest into "other".
@@ -34,11 +36,16 @@ fn thousands(n: u64) -> String {
 }
 
 /// Builds the whole report for an ingest run.
-pub fn report(ingest: &IngestReport, profile: &CompanyProfile) -> Report {
+pub fn report(
+    ingest: &IngestReport,
+    profile: &CompanyProfile,
+    identity: &IdentitySummary,
+) -> Report {
     let mut r = Report::new("icp report");
     r.subtitle(format!("Inputs as of {}", ingest.now));
     overview(&mut r, ingest, profile);
     health(&mut r, ingest);
+    identity_section(&mut r, identity);
     company(&mut r, profile);
     r
 }
@@ -169,6 +176,43 @@ fn health(r: &mut Report, ingest: &IngestReport) {
             .to_vec(),
         rows,
     });
+}
+
+fn identity_section(r: &mut Report, id: &IdentitySummary) {
+    let s = r.section("identity", "Identity resolution");
+    s.paragraph(format!(
+        "{} of {} accounts were merged into another account with the same registrable domain or, \
+         lacking a domain, the same name (out/merges.csv lists each merge for review).",
+        thousands(id.merges.len() as u64),
+        thousands(id.accounts)
+    ));
+    let total: u64 = id.events.values().sum();
+    if total > 0 {
+        let label = |m: &EventMatch| match m {
+            EventMatch::AccountId => "account_id on the row",
+            EventMatch::Contact => "contact seen with an account",
+            EventMatch::Email => "email seen with an account",
+            EventMatch::EmailDomain => "company domain of the email",
+            EventMatch::VisitorDomain => "visitor domain",
+            EventMatch::Unresolved => "unresolved",
+        };
+        let rows = id
+            .events
+            .iter()
+            .map(|(m, n)| {
+                vec![
+                    Cell::Text(label(m).into()),
+                    Cell::Int(*n as i64),
+                    Cell::Bar(*n as f64 / total as f64),
+                ]
+            })
+            .collect();
+        s.table(Table {
+            caption: Some("How events were tied to accounts".into()),
+            headers: ["rule", "events", "share"].map(String::from).to_vec(),
+            rows,
+        });
+    }
 }
 
 fn top(counts: &std::collections::BTreeMap<String, u64>) -> (Vec<String>, Vec<f64>) {

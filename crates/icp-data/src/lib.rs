@@ -6,6 +6,7 @@
 //! - [`identity`]: registrable domains and free-mail detection.
 //! - [`parse`]: cell parsers for dates, numbers, booleans and lists.
 //! - [`read`]: streaming readers for CSV, Parquet and JSON Lines.
+//! - [`resolve`]: duplicate accounts merged by a documented rule; events tied to accounts.
 //! - [`validate`]: turns raw rows into typed Arrow batches, quarantining every row it cannot
 //!   accept with its file, line, column and reason, and summarises data health.
 //! - [`synth`]: the synthetic company with ground truth that demos, tests and benchmarks use.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod identity;
 pub mod parse;
 pub mod read;
+pub mod resolve;
 pub mod synth;
 pub mod validate;
 

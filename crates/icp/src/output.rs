@@ -234,6 +234,20 @@ impl Output {
         for t in &o.ingest.missing_tables {
             println!("  {t}: not provided");
         }
+        let events: u64 = o.identity.events.values().sum();
+        let unresolved = o
+            .identity
+            .events
+            .get(&icp_data::resolve::EventMatch::Unresolved)
+            .copied()
+            .unwrap_or(0);
+        println!(
+            "\nIdentity: {} duplicate accounts merged; {} of {} events tied to an account ({} unresolved).",
+            thousands(o.identity.merges.len() as u64),
+            thousands(events - unresolved),
+            thousands(events),
+            thousands(unresolved)
+        );
         println!();
         if o.ingest.quarantined() > 0 {
             println!(
@@ -242,6 +256,10 @@ impl Output {
             );
         }
         if full {
+            println!(
+                "Merges for review: {}",
+                o.out_dir.join("merges.csv").display()
+            );
             println!("Validated tables: {}", o.out_dir.join("clean").display());
             println!("Report: {}", o.out_dir.join("report.html").display());
         }
