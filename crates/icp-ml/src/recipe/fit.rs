@@ -281,7 +281,9 @@ fn prune(
             }
             let dot: f64 = centered.iter().zip(&k.centered).map(|(a, b)| a * b).sum();
             let r = (dot / (norm * k.norm)).clamp(-1.0, 1.0);
-            (r.abs() >= params.max_abs_correlation).then(|| (k.column.name.clone(), r))
+            // The tolerance lets `max_abs_correlation = 1` catch exact linear copies, whose
+            // computed r can fall an ulp or two short of 1.
+            (r.abs() + 1e-12 >= params.max_abs_correlation).then(|| (k.column.name.clone(), r))
         });
         match duplicate_of {
             Some((with, r)) => dropped.push(DroppedColumn {

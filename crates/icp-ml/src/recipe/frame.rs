@@ -145,14 +145,14 @@ impl Frame {
                     found: format!("{} rows", c.data.len()),
                 });
             }
-            if let ColumnData::Numeric(v) = &c.data {
-                if let Some(row) = v.iter().position(|x| x.is_infinite()) {
-                    return Err(Error::NonFiniteColumn {
-                        column: c.name.clone(),
-                        row,
-                        value: v[row],
-                    });
-                }
+            if let ColumnData::Numeric(v) = &c.data
+                && let Some(row) = v.iter().position(|x| x.is_infinite())
+            {
+                return Err(Error::NonFiniteColumn {
+                    column: c.name.clone(),
+                    row,
+                    value: v[row],
+                });
             }
         }
         Ok(Frame { columns, n_rows })

@@ -65,8 +65,8 @@ pub struct RecipeParams {
     /// Drop an output column whose most frequent value has at least this share of the
     /// training rows. Default 0.995.
     pub near_constant_share: f64,
-    /// Drop an output column whose |Pearson r| with an earlier kept column is at least this.
-    /// Default 0.98.
+    /// Drop an output column whose |Pearson r| with an earlier kept column is at least this
+    /// (up to 1e-12 of rounding, so 1 still drops exact linear copies). Default 0.98.
     pub max_abs_correlation: f64,
 }
 
@@ -156,10 +156,10 @@ impl RecipeParams {
     /// Checks every hyperparameter; the error names the first one out of range, e.g.
     /// "`winsor_quantile` must be in (0, 0.5), got 0.7".
     pub fn check(&self) -> Result<()> {
-        if let Some(q) = self.winsor_quantile {
-            if !(q > 0.0 && q < 0.5) {
-                return Err(invalid("winsor_quantile", "in (0, 0.5)", q));
-            }
+        if let Some(q) = self.winsor_quantile
+            && !(q > 0.0 && q < 0.5)
+        {
+            return Err(invalid("winsor_quantile", "in (0, 0.5)", q));
         }
         let s = self.auto_log_skewness;
         if !(s.is_finite() && s >= 0.0) {
@@ -182,10 +182,10 @@ impl RecipeParams {
         if !(r > 0.0 && r <= 1.0) {
             return Err(invalid("max_abs_correlation", "in (0, 1]", r));
         }
-        if let LogColumns::Listed(names) = &self.log_columns {
-            if names.iter().any(String::is_empty) {
-                return Err(invalid("log_columns", "non-empty column names", "\"\""));
-            }
+        if let LogColumns::Listed(names) = &self.log_columns
+            && names.iter().any(String::is_empty)
+        {
+            return Err(invalid("log_columns", "non-empty column names", "\"\""));
         }
         Ok(())
     }
