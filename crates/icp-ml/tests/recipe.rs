@@ -179,6 +179,21 @@ fn out_of_fold_encoding_never_sees_the_rows_own_label() {
 }
 
 #[test]
+fn the_seed_changes_only_the_out_of_fold_values() {
+    let (frame, target) = accounts();
+    let params = RecipeParams::default();
+    let (a, ma) = Recipe::fit(&frame, Some(&target), &params, 1).unwrap();
+    let (b, mb) = Recipe::fit(&frame, Some(&target), &params, 2).unwrap();
+    assert_eq!((a.seed(), b.seed()), (1, 2));
+    assert_eq!(a.output_columns(), b.output_columns());
+    let te = column_index(&a, "country__te");
+    assert_ne!(ma.column(te), mb.column(te));
+    // The encoding used for new rows is fitted on all rows: independent of the seed.
+    assert_eq!(a.fitted_columns(), b.fitted_columns());
+    assert_eq!(a.transform(&frame).unwrap(), b.transform(&frame).unwrap());
+}
+
+#[test]
 fn target_encoding_at_transform_is_smoothed_toward_the_prior() {
     // Levels a, a, b with targets 1, 0, 1: prior 2/3; m = 20.
     let frame = Frame::new(vec![Column::categorical(

@@ -22,7 +22,8 @@
 //!   near-duplicates (the later of a pair with |Pearson r| ≥ `max_abs_correlation`), each
 //!   recorded in [`Recipe::dropped`] with its reason.
 //!
-//! One-hot, indicator and target-encoded columns are not scaled. Columns of a frame that
+//! A categorical value spelled exactly `(missing)` or `(other)` is treated as that special
+//! level. One-hot, indicator and target-encoded columns are not scaled. Columns of a frame that
 //! the recipe does not know are ignored at transform; a known column that is absent or has
 //! another type is an error naming it.
 //!
