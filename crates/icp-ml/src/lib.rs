@@ -6,8 +6,13 @@
 //! - [`stats`]: descriptive statistics (quantiles, median absolute deviation, histograms)
 //!   and robust outlier fences used by the data-health summary and the report.
 //! - [`progress`]: the observer trait through which long work reports progress.
+//! - [`recipe`]: the fitted preprocessing recipe (winsorising, log, imputation, missing
+//!   indicators, one-hot and out-of-fold target encoding, scaling, pruning of constant and
+//!   duplicate columns) that turns a table of account features into a numeric matrix and is
+//!   saved with every model so scoring applies it verbatim.
 
 pub mod progress;
+pub mod recipe;
 pub mod stats;
 
 /// Errors raised by the algorithms of this crate.
@@ -23,6 +28,51 @@ pub enum Error {
     /// The input held a value the algorithm cannot use (NaN, infinity).
     #[error("input holds a non-finite value at position {index}")]
     NonFinite { index: usize },
+    /// A column is absent, of the wrong type or length, or holds values a step cannot take.
+    #[error("column `{column}`: expected {expected}, found {found}")]
+    Schema {
+        column: String,
+        expected: String,
+        found: String,
+    },
+    /// Two columns share a name (in the input, or among the columns a recipe would output).
+    #[error("column `{column}` appears more than once")]
+    DuplicateColumn { column: String },
+    /// A numeric column holds an infinity (NaN is allowed: it means missing).
+    #[error("column `{column}` holds a non-finite value ({value}) at row {row}")]
+    NonFiniteColumn {
+        column: String,
+        row: usize,
+        value: f64,
+    },
+    /// The target holds NaN or an infinity.
+    #[error("the target holds a non-finite value ({value}) at row {row}")]
+    NonFiniteTarget { row: usize, value: f64 },
+    /// The target does not have one value per row.
+    #[error("the target has {found} values but the frame has {expected} rows")]
+    TargetLength { expected: usize, found: usize },
+    /// Every training value of a column is missing, so nothing can be learned from it.
+    #[error("column `{column}` has no value in the training rows (every value is missing)")]
+    AllMissing { column: String },
+    /// There is nothing to fit on.
+    #[error("nothing to fit on: {what}")]
+    EmptyInput { what: &'static str },
+    /// A categorical column has too many levels for one-hot encoding and no target was given.
+    #[error(
+        "column `{column}` has {levels} levels (more than `max_onehot_levels` = {max_onehot_levels}), \
+         so it is target-encoded and needs a target: pass one or raise `max_onehot_levels`"
+    )]
+    TargetRequired {
+        column: String,
+        levels: usize,
+        max_onehot_levels: usize,
+    },
+    /// A saved model or recipe was written by a format this build does not read.
+    #[error("unsupported format_version {found}; this build reads version {supported}")]
+    FormatVersion { found: String, supported: u32 },
+    /// A saved model or recipe is not valid JSON or does not describe a consistent model.
+    #[error("invalid saved recipe: {message}")]
+    Json { message: String },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
