@@ -1,1 +1,3 @@
 //! `icp-core`: the pipeline.
+
+pub mod report;
