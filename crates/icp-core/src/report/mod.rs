@@ -426,3 +426,277 @@ footer{color:var(--muted);font-size:12px;padding-top:4px;padding-bottom:32px}
 @media (max-width:640px){body{font-size:14px}.wrap{padding:0 12px}.card{padding:16px 14px}header.page{padding:20px 0 18px}header.page h1{font-size:22px}.kpi-value{font-size:21px}.kpis{grid-template-columns:repeat(auto-fill,minmax(140px,1fr))}th,td{padding:6px 8px}}
 @media print{body{background:#fff;font-size:10.5pt}.wrap{max-width:none;padding:0}header.page{background:none;color:#000;padding:0 0 8px;margin-bottom:12px;border-bottom:2px solid #000}.subtitle,.generated{color:#333}.card{box-shadow:none;border:none;border-radius:0;padding:0;margin:0 0 18px}.toc{display:none}figure.chart,.kpi,tr{break-inside:avoid}h2{break-after:avoid}.charts{grid-template-columns:1fr 1fr}a{color:inherit}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::svg::*;
+    use super::*;
+
+    /// A report with every block and chart kind, including awkward text.
+    fn sample() -> Report {
+        let mut r = Report::new("Acme Corp — account health <b>&\"x\"");
+        r.subtitle("Workspace demo · 2,400 accounts · Jan 2023 – Dec 2024")
+            .generated_at("2025-01-01 09:00 UTC");
+        let industries = [
+            "Software",
+            "Financial services",
+            "Healthcare",
+            "Manufacturing",
+            "Retail",
+            "Education",
+        ];
+        let health = r.section("data-health", "Data health");
+        health
+            .paragraph("Every input row was either used or quarantined. <b>&\"x\"")
+            .kpis(&[
+                ("Accounts", format::int(2400)),
+                ("Opportunities", format::int(12_500)),
+                ("Win rate", format::percent(0.234)),
+                ("Pipeline", format!("${}", format::compact(12_400_000.0))),
+            ])
+            .table(Table {
+                caption: Some("Columns".into()),
+                headers: vec![
+                    "Column".into(),
+                    "Rows".into(),
+                    "Mean".into(),
+                    "Distinct".into(),
+                    "Missing".into(),
+                    "Status".into(),
+                ],
+                rows: vec![
+                    vec![
+                        Cell::Text("employees".into()),
+                        Cell::Int(2400),
+                        Cell::Number(51.25),
+                        Cell::Percent(0.61),
+                        Cell::Bar(0.02),
+                        Cell::Text("ok".into()),
+                    ],
+                    vec![
+                        Cell::Text("annual_revenue".into()),
+                        Cell::Int(2400),
+                        Cell::Number(f64::NAN),
+                        Cell::Percent(f64::INFINITY),
+                        Cell::Bar(0.37),
+                        Cell::Warn("37% missing".into()),
+                    ],
+                    vec![Cell::Text("<b>&\"x\"".into()), Cell::Int(-3)],
+                ],
+            })
+            .note("Missing = share of rows where the column is empty.");
+        let charts = r.section("company", "The company at a glance");
+        charts
+            .chart(bar_chart(&BarChart {
+                title: "Accounts by industry".into(),
+                labels: industries.iter().map(|s| s.to_string()).collect(),
+                values: vec![820.0, 510.0, 402.0, 311.0, 230.0, 127.0],
+                value_label: "Accounts".into(),
+                horizontal: true,
+            }))
+            .chart(bar_chart(&BarChart {
+                title: "Win rate by industry".into(),
+                labels: industries.iter().map(|s| s.to_string()).collect(),
+                values: vec![0.31, 0.22, 0.27, 0.18, 0.12, 0.25],
+                value_label: "Win rate".into(),
+                horizontal: false,
+            }))
+            .chart(histogram(&Histogram {
+                title: "Company size".into(),
+                edges: (0..=12).map(|i| 0.5 + i as f64 * 0.3).collect(),
+                counts: vec![40, 120, 260, 410, 520, 430, 300, 180, 90, 35, 12, 3],
+                x_label: "Employees (log scale)".into(),
+                log_x: true,
+            }))
+            .chart(histogram(&Histogram {
+                title: "Deal size".into(),
+                edges: (0..=10).map(|i| i as f64 * 5000.0).collect(),
+                counts: vec![300, 800, 650, 420, 260, 140, 70, 30, 12, 5],
+                x_label: "Amount (USD)".into(),
+                log_x: false,
+            }))
+            .chart(line_chart(&LineChart {
+                title: "Monthly recurring revenue".into(),
+                series: vec![
+                    Series {
+                        name: "MRR".into(),
+                        points: (0..24)
+                            .map(|m| (19_358.0 + m as f64 * 30.4, 180_000.0 + m as f64 * 9_000.0))
+                            .collect(),
+                    },
+                    Series {
+                        name: "New MRR".into(),
+                        points: (0..24)
+                            .map(|m| {
+                                (
+                                    19_358.0 + m as f64 * 30.4,
+                                    20_000.0 + (m % 5) as f64 * 4_000.0,
+                                )
+                            })
+                            .collect(),
+                    },
+                ],
+                x_label: "Month".into(),
+                y_label: "USD".into(),
+                x_is_date: true,
+            }))
+            .chart(stacked_bars(&StackedBars {
+                title: "Deals closed per quarter".into(),
+                labels: vec![
+                    "Q1 2024".into(),
+                    "Q2 2024".into(),
+                    "Q3 2024".into(),
+                    "Q4 2024".into(),
+                ],
+                series_names: vec!["Won".into(), "Lost".into(), "Open".into()],
+                values: vec![
+                    vec![40.0, 90.0, 12.0],
+                    vec![52.0, 85.0, 20.0],
+                    vec![61.0, 80.0, 31.0],
+                    vec![70.0, 77.0, 55.0],
+                ],
+            }))
+            .chart(scatter(&Scatter {
+                title: "Segments map".into(),
+                points: (0..600)
+                    .map(|i| {
+                        let g = i % 4;
+                        let t = i as f64 * 0.37;
+                        (
+                            g as f64 * 3.0 + t.sin() * 1.2,
+                            (g % 2) as f64 * 4.0 + t.cos() * 1.1,
+                            g,
+                        )
+                    })
+                    .collect(),
+                group_names: vec![
+                    "Enterprise SaaS".into(),
+                    "Mid-market fintech".into(),
+                    "SMB retail".into(),
+                    "<b>&\"x\"".into(),
+                ],
+                x_label: "Component 1".into(),
+                y_label: "Component 2".into(),
+            }))
+            .note("Charts are drawn from the validated inputs only.");
+        r.section("empty", "A section with nothing in it");
+        r
+    }
+
+    #[test]
+    fn every_block_renders_offline_and_finite() {
+        let html = sample().to_html();
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        let without_ns = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        assert!(!without_ns.contains("http://") && !without_ns.contains("https://"));
+        assert!(!html.to_ascii_lowercase().contains("<script"));
+        assert!(
+            !html.contains("NaN") && !html.contains("inf"),
+            "non-finite leaked"
+        );
+        for needle in [
+            "href=\"#data-health\"",
+            "id=\"company\"",
+            "class=\"kpi-value\">12,500<",
+            "23.4%",
+            "$12.4M",
+            "<td class=\"num\">51.25</td>",
+            "<td class=\"num\">—</td>",
+            "width:37.0%",
+            "class=\"warn\"",
+            "class=\"charts\"",
+            "Jan 2024",
+            "Generated 2025-01-01 09:00 UTC",
+            "Nothing to show",
+        ] {
+            assert!(html.contains(needle), "missing {needle}");
+        }
+        assert_eq!(html.matches("<svg").count(), 7);
+        assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+        // Numeric columns are right-aligned, text columns are not.
+        assert!(html.contains("<th scope=\"col\" class=\"num\">Rows</th>"));
+        assert!(html.contains("<th scope=\"col\">Column</th>"));
+    }
+
+    #[test]
+    fn text_is_escaped_everywhere() {
+        let html = sample().to_html();
+        assert!(!html.contains("<b>"), "raw markup leaked");
+        assert!(html.contains("<h1>Acme Corp — account health &lt;b&gt;&amp;&quot;x&quot;</h1>"));
+        assert!(html.contains("<td>&lt;b&gt;&amp;&quot;x&quot;</td>"));
+        let svg = bar_chart(&BarChart {
+            title: "<b>&\"x\"".into(),
+            labels: vec!["<b>&\"x\"".into()],
+            values: vec![1.0],
+            value_label: "<b>&\"x\"".into(),
+            horizontal: false,
+        });
+        let s = svg.as_str();
+        assert!(!s.contains("<b>") && !s.contains("\"x\""));
+        assert!(s.contains("aria-label=\"&lt;b&gt;&amp;&quot;x&quot;\""));
+        assert!(s.contains(">&lt;b&gt;&amp;&quot;x&quot;</text>"));
+    }
+
+    #[test]
+    fn section_ids_are_safe_and_unique() {
+        let mut r = Report::new("t");
+        r.section("Data Health", "A");
+        r.section("data-health", "B");
+        r.section("\"><x", "C");
+        r.section("", "D");
+        let html = r.to_html();
+        assert!(html.contains("id=\"data-health\""));
+        assert!(html.contains("id=\"data-health-2\""));
+        assert!(html.contains("id=\"---x\""));
+        assert!(html.contains("id=\"section-4\""));
+    }
+
+    #[test]
+    fn empty_report_and_empty_table_render() {
+        let html = Report::new("").to_html();
+        assert!(html.contains("no sections yet"));
+        let mut r = Report::new("t");
+        r.section("s", "S").table(Table::default()).table(Table {
+            caption: None,
+            headers: vec!["A".into()],
+            rows: vec![],
+        });
+        assert!(r.to_html().contains("No rows."));
+    }
+
+    #[test]
+    fn write_is_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = sample();
+        let missing = dir.path().join("no-such-folder").join("report.html");
+        assert!(report.write(&missing).is_err());
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+
+        let path = dir.path().join("report.html");
+        std::fs::write(&path, "old").unwrap();
+        report.write(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), report.to_html());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.html")]);
+
+        // A folder in the way: error, old content kept, no temp file left.
+        let blocked = dir.path().join("blocked");
+        std::fs::create_dir(&blocked).unwrap();
+        std::fs::write(blocked.join("x"), "keep").unwrap();
+        assert!(report.write(&blocked).is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        assert!(report.write(Path::new("/")).is_err());
+    }
+
+    /// `ICP_REPORT_SAMPLE=/tmp/sample.html cargo test -p icp-core write_sample -- --ignored`
+    /// writes the sample page for a visual check in a browser.
+    #[test]
+    #[ignore]
+    fn write_sample() {
+        let path = std::env::var("ICP_REPORT_SAMPLE").unwrap_or_else(|_| "/tmp/sample.html".into());
+        sample().write(Path::new(&path)).unwrap();
+    }
+}

@@ -1030,3 +1030,265 @@ pub fn scatter(c: &Scatter) -> Svg {
     out.push_str("</svg>");
     Svg(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_clean(svg: &Svg) {
+        let s = svg.as_str();
+        assert!(s.starts_with("<svg") && s.ends_with("</svg>"), "{s}");
+        assert!(
+            !s.contains("NaN") && !s.contains("inf"),
+            "non-finite in {s}"
+        );
+    }
+
+    fn is_no_data(svg: &Svg) -> bool {
+        svg.as_str().contains(">No data</text>")
+    }
+
+    #[test]
+    fn nice_ticks_use_1_2_5_steps() {
+        assert_eq!(
+            nice_ticks(0.0, 97.0),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
+        let small = nice_ticks(0.001, 0.0093);
+        assert!(small.len() >= 3 && small.len() <= 8, "{small:?}");
+        assert!(small[0] <= 0.001 && *small.last().unwrap() >= 0.0093);
+        let labels: Vec<String> = small
+            .iter()
+            .map(|&t| format::tick_label(t, small[1] - small[0]))
+            .collect();
+        assert_eq!(labels, ["0", "0.002", "0.004", "0.006", "0.008", "0.010"]);
+        assert_eq!(nice_ticks(-3.0, 3.0), vec![-4.0, -2.0, 0.0, 2.0, 4.0]);
+        for (lo, hi) in [
+            (0.0, 1.0),
+            (0.0, 7.0),
+            (1.0, 1e9),
+            (-1e-12, 1e-12),
+            (123_456.0, 123_457.0),
+            (1e15, 1e15 + 1.0),
+            (-f64::MAX, f64::MAX),
+            (5.0, 5.0),
+            (0.0, 0.0),
+            (97.0, 0.0),
+        ] {
+            let t = nice_ticks(lo, hi);
+            assert!(!t.is_empty() && t.len() <= 8, "({lo}, {hi}) -> {t:?}");
+            assert!(t.iter().all(|v| v.is_finite()));
+            assert!(t.windows(2).all(|w| w[1] > w[0]), "({lo}, {hi}) -> {t:?}");
+            if lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() {
+                assert!(
+                    t[0] <= lo.min(hi) && *t.last().unwrap() >= lo.max(hi),
+                    "({lo}, {hi}) -> {t:?}"
+                );
+            }
+        }
+        assert!(nice_ticks(f64::NAN, 1.0).is_empty());
+        assert!(nice_ticks(0.0, f64::INFINITY).is_empty());
+    }
+
+    #[test]
+    fn degenerate_inputs_never_panic() {
+        let nan = f64::NAN;
+        let inf = f64::INFINITY;
+        let value_sets: Vec<Vec<f64>> = vec![
+            vec![],
+            vec![5.0],
+            vec![3.0, 3.0, 3.0],
+            vec![0.0, 0.0],
+            vec![nan, inf, -inf],
+            vec![1.0, nan, 2.0],
+            vec![-5.0, 2.0],
+            vec![f64::MAX, -f64::MAX],
+        ];
+        for values in &value_sets {
+            let labels: Vec<String> = (0..values.len()).map(|i| format!("L{i}")).collect();
+            for horizontal in [false, true] {
+                let svg = bar_chart(&BarChart {
+                    title: "b".into(),
+                    labels: labels.clone(),
+                    values: values.clone(),
+                    value_label: String::new(),
+                    horizontal,
+                });
+                assert_clean(&svg);
+                assert_eq!(is_no_data(&svg), values.iter().all(|v| !v.is_finite()));
+            }
+            let pts: Vec<(f64, f64)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (i as f64, v))
+                .collect();
+            for x_is_date in [false, true] {
+                let svg = line_chart(&LineChart {
+                    title: "l".into(),
+                    series: vec![
+                        Series {
+                            name: "a".into(),
+                            points: pts.clone(),
+                        },
+                        Series::default(),
+                    ],
+                    x_is_date,
+                    ..Default::default()
+                });
+                assert_clean(&svg);
+                assert_eq!(is_no_data(&svg), values.iter().all(|v| !v.is_finite()));
+            }
+            let svg = scatter(&Scatter {
+                title: "s".into(),
+                points: values.iter().map(|&v| (v, v, usize::MAX)).collect(),
+                ..Default::default()
+            });
+            assert_clean(&svg);
+            let svg = stacked_bars(&StackedBars {
+                title: "st".into(),
+                labels: labels.clone(),
+                series_names: vec![],
+                values: values.iter().map(|&v| vec![v, v]).collect(),
+            });
+            assert_clean(&svg);
+            let svg = histogram(&Histogram {
+                title: "h".into(),
+                edges: values.clone(),
+                counts: vec![u64::MAX; values.len()],
+                ..Default::default()
+            });
+            assert_clean(&svg);
+        }
+        // Explicit "No data" cases.
+        assert!(is_no_data(&bar_chart(&BarChart::default())));
+        assert!(is_no_data(&histogram(&Histogram {
+            edges: vec![1.0],
+            counts: vec![3],
+            ..Default::default()
+        })));
+        assert!(is_no_data(&histogram(&Histogram {
+            edges: vec![2.0, 1.0],
+            counts: vec![3],
+            ..Default::default()
+        })));
+        assert!(is_no_data(&line_chart(&LineChart::default())));
+        assert!(is_no_data(&stacked_bars(&StackedBars {
+            labels: vec!["a".into()],
+            ..Default::default()
+        })));
+        assert!(is_no_data(&scatter(&Scatter {
+            points: vec![(nan, 1.0, 0)],
+            ..Default::default()
+        })));
+        // Single points and all-zero histograms still draw.
+        let one = scatter(&Scatter {
+            points: vec![(1.0, 1.0, 0)],
+            ..Default::default()
+        });
+        assert!(!is_no_data(&one) && one.as_str().contains("<circle"));
+        let zeros = histogram(&Histogram {
+            edges: vec![0.0, 1.0, 2.0],
+            counts: vec![0, 0],
+            log_x: true,
+            ..Default::default()
+        });
+        assert!(!is_no_data(&zeros));
+        assert_clean(&zeros);
+        // Far-apart dates give a handful of ticks, not thousands.
+        let far = line_chart(&LineChart {
+            series: vec![Series {
+                name: "a".into(),
+                points: vec![(-1e12, 0.0), (1e12, 1.0)],
+            }],
+            x_is_date: true,
+            ..Default::default()
+        });
+        assert_clean(&far);
+        assert!(far.as_str().matches("<line").count() < 30);
+    }
+
+    #[test]
+    fn log_histogram_labels_powers_of_ten() {
+        let svg = histogram(&Histogram {
+            title: "Employees".into(),
+            edges: vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+            counts: vec![1, 2, 3, 2, 1],
+            x_label: "Employees".into(),
+            log_x: true,
+        });
+        let s = svg.as_str();
+        for label in [">1<", ">10<", ">100<", ">1k<", ">10k<", ">100k<"] {
+            assert!(s.contains(label), "missing {label} in {s}");
+        }
+        assert!(s.contains("<title>1k – 10k: 2</title>"));
+    }
+
+    #[test]
+    fn date_axis_shows_months() {
+        // 2025-01-01 is day 20089; 2025-07-01 is day 20270.
+        let ticks = date_ticks(20_089.0, 20_270.0);
+        let labels: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025", "Jun 2025", "Jul 2025"
+            ]
+        );
+        let years = date_ticks(18_000.0, 20_500.0);
+        assert!(
+            years.len() <= 8 && years.iter().all(|t| t.1.starts_with("Jan")),
+            "{years:?}"
+        );
+    }
+
+    #[test]
+    fn big_scatter_stays_compact() {
+        let points: Vec<(f64, f64, usize)> = (0..10_000)
+            .map(|i| {
+                let t = i as f64 * 0.618_033_988_7;
+                (t.sin() * 123.456_789, t.cos() * 0.000_123_4, i % 7)
+            })
+            .collect();
+        let svg = scatter(&Scatter {
+            title: "map".into(),
+            points,
+            group_names: vec!["a".into(); 7],
+            ..Default::default()
+        });
+        let s = svg.as_str();
+        assert_clean(&svg);
+        assert!(s.len() < 250_000, "{} bytes", s.len());
+        assert_eq!(s.matches("<path").count(), 7);
+        assert!(!s.contains("<circle"));
+        // Coordinates carry at most one decimal.
+        let d = s.split("d=\"").nth(1).unwrap().split('"').next().unwrap();
+        for num in d
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter(|x| !x.is_empty())
+        {
+            assert!(num.split('.').nth(1).is_none_or(|f| f.len() <= 1), "{num}");
+        }
+    }
+
+    #[test]
+    fn legend_only_with_several_series() {
+        let one = line_chart(&LineChart {
+            series: vec![Series {
+                name: "only".into(),
+                points: vec![(0.0, 1.0), (1.0, 2.0)],
+            }],
+            ..Default::default()
+        });
+        assert!(!one.as_str().contains("rx=\"2\""));
+        let two = stacked_bars(&StackedBars {
+            labels: vec!["Jan".into()],
+            series_names: vec!["Won".into(), "Lost".into()],
+            values: vec![vec![3.0, 4.0]],
+            ..Default::default()
+        });
+        assert!(
+            two.as_str().contains(">Won</text>")
+                && two.as_str().contains("<title>Jan — Lost: 4</title>")
+        );
+    }
+}
