@@ -31,12 +31,17 @@ pub fn escape(text: &str) -> String {
 /// Inserts `,` every three digits of an unsigned digit string.
 fn group_digits(digits: &str) -> String {
     let n = digits.len();
+    let first = match n % 3 {
+        0 => 3.min(n),
+        r => r,
+    };
     let mut out = String::with_capacity(n + n / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
+    out.push_str(&digits[..first]);
+    let mut rest = &digits[first..];
+    while rest.len() >= 3 {
+        out.push(',');
+        out.push_str(&rest[..3]);
+        rest = &rest[3..];
     }
     out
 }
@@ -144,6 +149,8 @@ pub fn compact(v: f64) -> String {
 pub fn short(v: f64) -> String {
     if v.is_finite() && v.abs() >= 10_000.0 {
         compact(v)
+    } else if v.is_finite() && v.fract() != 0.0 {
+        trim_zeros(number(v))
     } else {
         number(v)
     }
@@ -266,6 +273,9 @@ mod tests {
         assert_eq!(compact(999_960.0), "1M");
         assert_eq!(compact(-3.4e9), "-3.4B");
         assert_eq!(fixed(-0.0001, 2), "0.00");
+        assert_eq!(short(0.31), "0.31");
+        assert_eq!(short(1200.0), "1,200");
+        assert_eq!(short(12_500.0), "12.5k");
     }
 
     #[test]

@@ -419,7 +419,7 @@ td.empty{color:var(--muted);text-align:center}
 .minibar{display:inline-block;width:72px;height:8px;margin-right:8px;vertical-align:middle;background:#e3e6ea;border-radius:4px;overflow:hidden}
 .minibar>span{display:block;height:100%;background:var(--accent)}
 .warn{background:var(--warn-bg);color:var(--warn);padding:1px 6px;border-radius:4px;font-weight:600}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,440px),1fr));gap:16px;margin:0 0 16px}
+.charts{display:grid;align-items:start;grid-template-columns:repeat(auto-fit,minmax(min(100%,440px),1fr));gap:16px;margin:0 0 16px}
 figure.chart{margin:0;padding:8px;border:1px solid var(--line);border-radius:8px;background:#fff;min-width:0}
 figure.chart svg{display:block;width:100%;height:auto}
 footer{color:var(--muted);font-size:12px;padding-top:4px;padding-bottom:32px}
