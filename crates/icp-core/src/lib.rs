@@ -10,4 +10,5 @@
 pub mod identity;
 pub mod pipeline;
 pub mod profile;
+pub mod report;
 pub mod sections;
