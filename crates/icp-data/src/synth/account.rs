@@ -16,8 +16,8 @@ use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Poisson};
 
 /// Coefficients of the true win probability (see `docs/synthetic.md`):
 /// `p = sigmoid(B0 + B1·fit + B2·e + B3·fit·e + B4·[path] + B5·[sweet spot] + archetype offset)`.
-pub const B0: f64 = -1.7;
-pub const B1: f64 = 1.3;
+pub const B0: f64 = -3.2;
+pub const B1: f64 = 1.0;
 pub const B2: f64 = 0.5;
 pub const B3: f64 = 0.35;
 pub const B4: f64 = 1.1;
