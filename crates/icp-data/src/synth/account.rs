@@ -16,11 +16,11 @@ use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Poisson};
 
 /// Coefficients of the true win probability (see `docs/synthetic.md`):
 /// `p = sigmoid(B0 + B1·fit + B2·e + B3·fit·e + B4·[path] + B5·[sweet spot] + archetype offset)`.
-pub const B0: f64 = -3.2;
-pub const B1: f64 = 1.0;
+pub const B0: f64 = -3.0;
+pub const B1: f64 = 0.85;
 pub const B2: f64 = 0.5;
 pub const B3: f64 = 0.35;
-pub const B4: f64 = 1.1;
+pub const B4: f64 = 0.9;
 pub const B5: f64 = 0.7;
 
 /// Coefficients of the monthly churn hazard:
