@@ -212,6 +212,9 @@ pub struct TableReport {
     /// Accounts only: accounts whose registrable domain an earlier account already has.
     pub shared_domains: Option<u64>,
     pub outliers: Vec<OutlierHealth>,
+    /// Accounts only: accounts with any implausible size (employees, revenue or revenue per
+    /// employee outside its fences).
+    pub outlier_accounts: Option<u64>,
     /// Earliest and latest value of the table's main date column (RFC 3339).
     pub time_range: Option<(String, String)>,
 }
@@ -644,6 +647,8 @@ struct TableState<'a> {
     seen_ids: HashSet<String>,
     missing: Vec<u64>,
     numeric: Vec<Vec<f64>>,
+    /// Accounts: (employees, annual_revenue) of every accepted row, for the ratio check.
+    sizes: Vec<(Option<f64>, Option<f64>)>,
     domains: HashSet<String>,
     shared_domains: u64,
     time_range: Option<(Micros, Micros)>,
@@ -904,6 +909,14 @@ impl<'a> TableState<'a> {
                 c => self.extra_builders[j].append_value(cell_display(&c)),
             }
         }
+        if self.table == Table::Accounts {
+            let num = |name| match col_index(self.specs, name).map(|k| &vals[k]) {
+                Some(Val::Int(x)) => Some(*x as f64),
+                Some(Val::Float(x)) => Some(*x),
+                _ => None,
+            };
+            self.sizes.push((num("employees"), num("annual_revenue")));
+        }
         if let Some(key) = self.table.unique_key()
             && let Some(Val::Str(id)) = col_index(self.specs, key).map(|k| &vals[k])
         {
@@ -987,6 +1000,53 @@ fn write_quarantine_row(w: &mut impl Write, r: &QuarantineRecord) -> std::io::Re
     w.write_all(b"\n")
 }
 
+/// Revenue per employee varies far less across companies than either figure alone, so a size
+/// typed with extra zeros (or revenue in the wrong unit) stands out there even when the value
+/// itself is plausible for some company. Adds the ratio's fences to `outliers` and returns the
+/// number of accounts outside any fence.
+fn size_outliers(sizes: &[(Option<f64>, Option<f64>)], outliers: &mut Vec<OutlierHealth>) -> u64 {
+    let log_ratio = |e: f64, r: f64| (e > 0.0 && r > 0.0).then(|| (r / e).ln());
+    let ratios: Vec<f64> = sizes
+        .iter()
+        .filter_map(|p| match *p {
+            (Some(e), Some(r)) => log_ratio(e, r),
+            _ => None,
+        })
+        .collect();
+    let ratio_fence = (ratios.len() >= 20)
+        .then(|| {
+            tukey_fences(&ratios, OUTLIER_K, FenceScale::Linear)
+                .ok()
+                .flatten()
+        })
+        .flatten();
+    if let Some(f) = ratio_fence {
+        outliers.push(OutlierHealth {
+            column: "revenue_per_employee".into(),
+            count: ratios.iter().filter(|v| !f.contains(**v)).count() as u64,
+            low: f.low.exp(),
+            high: f.high.exp(),
+        });
+    }
+    let fence_of = |name: &str| {
+        outliers
+            .iter()
+            .find(|o| o.column == name)
+            .map(|o| (o.low, o.high))
+    };
+    let (emp, rev) = (fence_of("employees"), fence_of("annual_revenue"));
+    let outside = |v: Option<f64>, f: Option<(f64, f64)>| matches!((v, f), (Some(v), Some((lo, hi))) if v < lo || v > hi);
+    sizes
+        .iter()
+        .filter(|&&(e, r)| {
+            let ratio = e.zip(r).and_then(|(e, r)| log_ratio(e, r));
+            outside(e, emp)
+                || outside(r, rev)
+                || matches!((ratio, ratio_fence), (Some(x), Some(f)) if !f.contains(x))
+        })
+        .count() as u64
+}
+
 fn ingest_table(
     opts: &IngestOptions<'_>,
     table: Table,
@@ -1057,6 +1117,7 @@ fn ingest_table(
         seen_ids: HashSet::new(),
         missing: vec![0; specs.len()],
         numeric: vec![Vec::new(); specs.len()],
+        sizes: Vec::new(),
         domains: HashSet::new(),
         shared_domains: 0,
         time_range: None,
@@ -1074,6 +1135,7 @@ fn ingest_table(
             unknown_accounts: 0,
             shared_domains: None,
             outliers: Vec::new(),
+            outlier_accounts: None,
             time_range: None,
         },
         quarantine: None,
@@ -1130,6 +1192,9 @@ fn ingest_table(
                 high: f.high,
             });
         }
+    }
+    if table == Table::Accounts {
+        report.outlier_accounts = Some(size_outliers(&state.sizes, &mut report.outliers));
     }
     report.time_range = state.time_range.map(|(a, b)| (rfc3339(a), rfc3339(b)));
     debug_assert_eq!(report.rows_read, report.accepted + report.quarantined);

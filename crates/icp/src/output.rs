@@ -68,9 +68,17 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// Left-aligned first column, right-aligned others.
+/// Numbers right-aligned, text left-aligned.
 fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let numeric: Vec<bool> = (0..headers.len())
+        .map(|i| {
+            rows.iter().all(|r| {
+                r[i].chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '%' | '–'))
+            })
+        })
+        .collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
             widths[i] = widths[i].max(c.chars().count());
@@ -81,18 +89,21 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if i == 0 {
-                    format!("{c:<w$}", w = widths[i])
-                } else {
+                if numeric[i] {
                     format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
                 }
             })
             .collect::<Vec<_>>()
             .join("  ")
     };
-    println!("  {}", fmt(headers.iter().map(|h| h.to_string()).collect()));
+    println!(
+        "  {}",
+        fmt(headers.iter().map(|h| h.to_string()).collect()).trim_end()
+    );
     for r in rows {
-        println!("  {}", fmt(r.clone()));
+        println!("  {}", fmt(r.clone()).trim_end());
     }
 }
 
@@ -195,12 +206,15 @@ impl Output {
                     .map(|c| (c.column.as_str(), c.missing_share))
                     .collect();
                 missing.sort_by(|a, b| b.1.total_cmp(&a.1));
-                let outliers: Vec<String> = t
-                    .outliers
-                    .iter()
-                    .filter(|x| x.count > 0)
-                    .map(|x| format!("{} {}", x.column, x.count))
-                    .collect();
+                let outliers: Vec<String> = match t.outlier_accounts {
+                    Some(n) => vec![format!("{n} accounts")],
+                    None => t
+                        .outliers
+                        .iter()
+                        .filter(|x| x.count > 0)
+                        .map(|x| format!("{} {}", x.column, x.count))
+                        .collect(),
+                };
                 vec![
                     t.table.name().to_string(),
                     missing
