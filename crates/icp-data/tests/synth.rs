@@ -53,12 +53,17 @@ fn records(path: &Path) -> (Vec<String>, Vec<(u64, Vec<Vec<u8>>)>) {
 fn text_records(path: &Path) -> Vec<BTreeMap<String, String>> {
     let (headers, recs) = records(path);
     recs.into_iter()
-        .filter(|(_, f)| f.len() == headers.len() && f.iter().all(|x| std::str::from_utf8(x).is_ok()))
+        .filter(|(_, f)| {
+            f.len() == headers.len() && f.iter().all(|x| std::str::from_utf8(x).is_ok())
+        })
         .map(|(_, f)| {
             headers
                 .iter()
                 .cloned()
-                .zip(f.into_iter().map(|x| String::from_utf8(x).unwrap_or_default()))
+                .zip(
+                    f.into_iter()
+                        .map(|x| String::from_utf8(x).unwrap_or_default()),
+                )
                 .collect()
         })
         .collect()
@@ -90,15 +95,23 @@ fn same_seed_same_bytes_different_seed_different_world() {
     let p = world(300, 6, 7, dirty());
     generate(&p, a.path(), &NoProgress).unwrap();
     // A different thread count must not change anything.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    pool.install(|| generate(&p, b.path(), &NoProgress)).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    pool.install(|| generate(&p, b.path(), &NoProgress))
+        .unwrap();
     let fa = all_files(a.path());
     assert_eq!(fa.len(), 13);
     for f in &fa {
         let rel = f.strip_prefix(a.path()).unwrap();
         let x = std::fs::read(f).unwrap();
         let y = std::fs::read(b.path().join(rel)).unwrap();
-        assert!(x == y, "{} differs between two runs with the same seed", rel.display());
+        assert!(
+            x == y,
+            "{} differs between two runs with the same seed",
+            rel.display()
+        );
     }
     generate(&world(300, 6, 8, dirty()), c.path(), &NoProgress).unwrap();
     for f in ["data/accounts.csv", "data/events.csv", "truth/accounts.csv"] {
@@ -151,7 +164,11 @@ fn row_counts_and_dirt_records_match_the_files() {
     let mut files = HashMap::new();
     for t in Table::ALL {
         let (headers, recs) = records(&dir.path().join(format!("data/{t}.csv")));
-        assert_eq!(sum["rows"][t.name()].as_u64(), Some(recs.len() as u64), "{t}");
+        assert_eq!(
+            sum["rows"][t.name()].as_u64(),
+            Some(recs.len() as u64),
+            "{t}"
+        );
         assert_eq!(s.rows[&t], recs.len() as u64, "{t}");
         files.insert(t, (headers, recs));
     }
@@ -164,9 +181,10 @@ fn row_counts_and_dirt_records_match_the_files() {
         *per_table.entry(d["table"].clone()).or_default() += 1;
         let line: u64 = d["line"].parse().unwrap();
         let (headers, recs) = &files[&t];
-        let k = recs.iter().position(|(l, _)| *l == line).unwrap_or_else(|| {
-            panic!("{t}: dirt line {line} is not the start of a record")
-        });
+        let k = recs
+            .iter()
+            .position(|(l, _)| *l == line)
+            .unwrap_or_else(|| panic!("{t}: dirt line {line} is not the start of a record"));
         let fields = &recs[k].1;
         let kind = d["kind"].as_str();
         kinds.insert((t, kind.to_string()));
@@ -183,14 +201,25 @@ fn row_counts_and_dirt_records_match_the_files() {
             ),
             "missing_id" | "missing_required" => assert!(cell(col).is_empty(), "{ctx}"),
             "unparsable_date" => {
-                assert!(parse_timestamp(&cell(col), DateOrder::Mdy).is_err(), "{ctx}")
+                assert!(
+                    parse_timestamp(&cell(col), DateOrder::Mdy).is_err(),
+                    "{ctx}"
+                )
             }
             "unparsable_number" => {
-                let o = if t == Table::Opportunities { &us } else { &plain };
+                let o = if t == Table::Opportunities {
+                    &us
+                } else {
+                    &plain
+                };
                 assert!(parse_float(&cell(col), o).is_err(), "{ctx}")
             }
             "negative_value" => {
-                let o = if t == Table::Opportunities { &us } else { &plain };
+                let o = if t == Table::Opportunities {
+                    &us
+                } else {
+                    &plain
+                };
                 assert!(parse_float(&cell(col), o).unwrap() < 0.0, "{ctx}")
             }
             "duplicate_id" => {
@@ -199,13 +228,24 @@ fn row_counts_and_dirt_records_match_the_files() {
             }
             "unknown_account" => assert_eq!(cell(col), "A999999", "{ctx}"),
             "future_timestamp" => {
-                assert!(parse_timestamp(&cell(col), DateOrder::Mdy).unwrap() > now, "{ctx}")
+                assert!(
+                    parse_timestamp(&cell(col), DateOrder::Mdy).unwrap() > now,
+                    "{ctx}"
+                )
             }
             "invalid_value" => {
                 let v = cell(col);
                 assert!(
-                    !["low", "normal", "high", "urgent", "good_fit", "poor_fit", "Closed Won"]
-                        .contains(&v.as_str()),
+                    ![
+                        "low",
+                        "normal",
+                        "high",
+                        "urgent",
+                        "good_fit",
+                        "poor_fit",
+                        "Closed Won"
+                    ]
+                    .contains(&v.as_str()),
                     "{ctx}"
                 )
             }
@@ -288,14 +328,22 @@ struct Figures {
 fn figures(dir: &Path, accounts: usize) -> Figures {
     let truth = text_records(&dir.join("truth/accounts.csv"));
     let mut shares = BTreeMap::new();
-    for r in truth.iter().filter(|r| r["canonical_account_id"].is_empty()) {
+    for r in truth
+        .iter()
+        .filter(|r| r["canonical_account_id"].is_empty())
+    {
         *shares.entry(r["archetype"].clone()).or_insert(0.0) += 1.0 / accounts as f64;
     }
     let opps = text_records(&dir.join("data/opportunities.csv"));
     let truth_opps = text_records(&dir.join("truth/opportunities.csv"));
     let p: HashMap<&str, f64> = truth_opps
         .iter()
-        .map(|r| (r["opportunity_id"].as_str(), r["true_win_probability"].parse().unwrap()))
+        .map(|r| {
+            (
+                r["opportunity_id"].as_str(),
+                r["true_win_probability"].parse().unwrap(),
+            )
+        })
         .collect();
     let mut pairs = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -324,7 +372,9 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
     let mut events_by_type = BTreeMap::new();
     for (_, f) in records(&dir.join("data/events.csv")).1 {
         if f.len() == 7 {
-            *events_by_type.entry(String::from_utf8_lossy(&f[5]).into_owned()).or_insert(0) += 1;
+            *events_by_type
+                .entry(String::from_utf8_lossy(&f[5]).into_owned())
+                .or_insert(0) += 1;
         }
     }
     Figures {
@@ -342,7 +392,12 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
 fn world_statistics_match_the_design() {
     let dir = tempfile::tempdir().unwrap();
     let n = 5_000;
-    generate(&world(n, 24, 42, DirtRates::clean()), dir.path(), &NoProgress).unwrap();
+    generate(
+        &world(n, 24, 42, DirtRates::clean()),
+        dir.path(),
+        &NoProgress,
+    )
+    .unwrap();
     let f = figures(dir.path(), n);
     eprintln!("{f:#?}");
     let targets = [
@@ -357,11 +412,29 @@ fn world_statistics_match_the_design() {
         let got = f.shares.get(name).copied().unwrap_or(0.0);
         assert!((got - share).abs() < 0.025, "{name}: {got} vs {share}");
     }
-    assert!((0.25..=0.35).contains(&f.win_rate), "win rate {}", f.win_rate);
+    assert!(
+        (0.25..=0.35).contains(&f.win_rate),
+        "win rate {}",
+        f.win_rate
+    );
     assert!((0.78..=0.88).contains(&f.auc), "AUC {}", f.auc);
-    assert!(f.surges_per_account >= 0.1, "surges {}", f.surges_per_account);
-    for t in ["web_visit", "email_open", "pricing_page", "demo_request", "trial_signup", "product_login"] {
-        assert!(f.events_by_type.get(t).copied().unwrap_or(0) > 0, "no {t} events");
+    assert!(
+        f.surges_per_account >= 0.1,
+        "surges {}",
+        f.surges_per_account
+    );
+    for t in [
+        "web_visit",
+        "email_open",
+        "pricing_page",
+        "demo_request",
+        "trial_signup",
+        "product_login",
+    ] {
+        assert!(
+            f.events_by_type.get(t).copied().unwrap_or(0) > 0,
+            "no {t} events"
+        );
     }
     assert!(
         (60.0..=140.0).contains(&f.events_per_account),
@@ -383,25 +456,69 @@ fn world_statistics_match_the_design() {
         assert!(created > start, "{o:?} {t:?}");
     }
     let share = with_surge as f64 / opps.len() as f64;
-    assert!((0.75..=0.92).contains(&share), "share of opportunities with a surge {share}");
+    assert!(
+        (0.75..=0.92).contains(&share),
+        "share of opportunities with a surge {share}"
+    );
 }
 
 #[test]
 fn check_rejects_bad_parameters_naming_them() {
     let ok = WorldParams::default();
     assert!(ok.check().is_ok());
-    let e = WorldParams { accounts: 3, ..ok.clone() }.check().unwrap_err().to_string();
+    let e = WorldParams {
+        accounts: 3,
+        ..ok.clone()
+    }
+    .check()
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("`accounts`") && e.contains('3'), "{e}");
     for months in [0, 121] {
-        let e = WorldParams { months, ..ok.clone() }.check().unwrap_err().to_string();
+        let e = WorldParams {
+            months,
+            ..ok.clone()
+        }
+        .check()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("`months`"), "{e}");
     }
-    let bad = |dirt: DirtRates| WorldParams { dirt, ..ok.clone() }.check().unwrap_err().to_string();
+    let bad = |dirt: DirtRates| {
+        WorldParams { dirt, ..ok.clone() }
+            .check()
+            .unwrap_err()
+            .to_string()
+    };
     let d = DirtRates::default();
-    assert!(bad(DirtRates { duplicate_accounts: 0.6, ..d }).contains("`duplicate_accounts`"));
-    assert!(bad(DirtRates { missing_values: -0.1, ..d }).contains("`missing_values`"));
-    assert!(bad(DirtRates { outliers: f64::NAN, ..d }).contains("`outliers`"));
-    assert!(bad(DirtRates { malformed_rows: 0.9, ..d }).contains("`malformed_rows`"));
+    assert!(
+        bad(DirtRates {
+            duplicate_accounts: 0.6,
+            ..d
+        })
+        .contains("`duplicate_accounts`")
+    );
+    assert!(
+        bad(DirtRates {
+            missing_values: -0.1,
+            ..d
+        })
+        .contains("`missing_values`")
+    );
+    assert!(
+        bad(DirtRates {
+            outliers: f64::NAN,
+            ..d
+        })
+        .contains("`outliers`")
+    );
+    assert!(
+        bad(DirtRates {
+            malformed_rows: 0.9,
+            ..d
+        })
+        .contains("`malformed_rows`")
+    );
     let dir = tempfile::tempdir().unwrap();
     assert!(generate(&WorldParams { accounts: 10, ..ok }, dir.path(), &NoProgress).is_err());
 }
@@ -433,7 +550,11 @@ fn validate_world(
             continue;
         }
         for r in text_records(&path) {
-            quarantined.insert((t.name().to_string(), r["line"].parse().unwrap(), r["reason"].clone()));
+            quarantined.insert((
+                t.name().to_string(),
+                r["line"].parse().unwrap(),
+                r["reason"].clone(),
+            ));
         }
     }
     (report, quarantined)
@@ -453,12 +574,24 @@ fn validator_quarantines_exactly_the_injected_dirt() {
     let (report, quarantined) = validate_world(dir.path());
     for t in &report.tables {
         assert_eq!(t.rows_read, t.accepted + t.quarantined, "{}", t.table);
-        assert_eq!(Some(t.rows_read), sum["rows"][t.table.name()].as_u64(), "{}", t.table);
+        assert_eq!(
+            Some(t.rows_read),
+            sum["rows"][t.table.name()].as_u64(),
+            "{}",
+            t.table
+        );
     }
-    let expected: BTreeSet<(String, u64, String)> = text_records(&dir.path().join("truth/dirt.csv"))
-        .into_iter()
-        .map(|r| (r["table"].clone(), r["line"].parse().unwrap(), r["kind"].clone()))
-        .collect();
+    let expected: BTreeSet<(String, u64, String)> =
+        text_records(&dir.path().join("truth/dirt.csv"))
+            .into_iter()
+            .map(|r| {
+                (
+                    r["table"].clone(),
+                    r["line"].parse().unwrap(),
+                    r["kind"].clone(),
+                )
+            })
+            .collect();
     let missing: Vec<_> = expected.difference(&quarantined).collect();
     let extra: Vec<_> = quarantined.difference(&expected).collect();
     assert!(
@@ -480,10 +613,18 @@ fn validator_quarantines_exactly_the_injected_dirt() {
     }
 
     let clean = tempfile::tempdir().unwrap();
-    generate(&world(600, 6, 11, DirtRates::clean()), clean.path(), &NoProgress).unwrap();
+    generate(
+        &world(600, 6, 11, DirtRates::clean()),
+        clean.path(),
+        &NoProgress,
+    )
+    .unwrap();
     let (report, quarantined) = validate_world(clean.path());
     assert_eq!(report.quarantined(), 0, "{quarantined:?}");
-    assert_eq!(report.table(Table::Accounts).unwrap().shared_domains, Some(0));
+    assert_eq!(
+        report.table(Table::Accounts).unwrap().shared_domains,
+        Some(0)
+    );
 }
 
 /// The timing figure of the spec: `cargo test --release -p icp-data --test synth -- --ignored
@@ -493,7 +634,12 @@ fn validator_quarantines_exactly_the_injected_dirt() {
 fn generate_100k_accounts_24_months() {
     let dir = tempfile::tempdir().unwrap();
     let t = std::time::Instant::now();
-    let s = generate(&world(100_000, 24, 1, DirtRates::default()), dir.path(), &NoProgress).unwrap();
+    let s = generate(
+        &world(100_000, 24, 1, DirtRates::default()),
+        dir.path(),
+        &NoProgress,
+    )
+    .unwrap();
     let secs = t.elapsed().as_secs_f64();
     eprintln!("100k x 24 months: {secs:.1} s wall, rows {:?}", s.rows);
     let f = figures(dir.path(), 100_000);

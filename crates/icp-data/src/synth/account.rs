@@ -177,7 +177,14 @@ pub fn make_profile(seed: u64, index: usize, end_year: i32) -> (Profile, String)
     }
     let consent = rng.random_bool(0.8);
     let mut sparse = 0u8;
-    for bit in [CELL_INDUSTRY, CELL_EMPLOYEES, CELL_REVENUE, CELL_COUNTRY, CELL_FOUNDED, CELL_TECH] {
+    for bit in [
+        CELL_INDUSTRY,
+        CELL_EMPLOYEES,
+        CELL_REVENUE,
+        CELL_COUNTRY,
+        CELL_FOUNDED,
+        CELL_TECH,
+    ] {
         if rng.random_bool(a.sparse) {
             sparse |= bit;
         }
@@ -211,9 +218,17 @@ pub fn make_profile(seed: u64, index: usize, end_year: i32) -> (Profile, String)
     };
     let emp = employees as f64;
     let fit = a.fit_offset
-        + if (200.0..=5000.0).contains(&emp) { 0.5 } else { 0.0 }
+        + if (200.0..=5000.0).contains(&emp) {
+            0.5
+        } else {
+            0.0
+        }
         - if emp < 20.0 { 0.4 } else { 0.0 }
-        + if TARGET_INDUSTRIES.contains(&industry) { 0.4 } else { 0.0 }
+        + if TARGET_INDUSTRIES.contains(&industry) {
+            0.4
+        } else {
+            0.0
+        }
         + if p.uses(TECH_SNOWFLAKE) { 0.35 } else { 0.0 }
         + if p.uses(TECH_SALESFORCE) { 0.25 } else { 0.0 }
         + normal(&mut rng, 0.0, 0.6);
@@ -672,7 +687,9 @@ fn make_opp(s: &mut Sim<'_>, created: u32, surge_start: Option<u32>, e: f64, pat
         let progress = (s.input.days - 1 - created) as f64 / cycle as f64;
         2 + ((progress * 4.0) as u8).min(3)
     };
-    let size = (p.employees as f64 / a.employees_median).max(0.01).powf(0.35);
+    let size = (p.employees as f64 / a.employees_median)
+        .max(0.01)
+        .powf(0.35);
     let amount = (lognormal(&mut s.rng, a.amount.0 * size, a.amount.1) / 50.0).round() * 50.0;
     let amount_cents = (amount.max(500.0) * 100.0) as u64;
     let dup = if s.input.dups > 0 && s.dirt.random_bool(CRM_SPLIT) {
@@ -722,7 +739,7 @@ fn customer_life(s: &mut Sim<'_>) {
     if wins.is_empty() {
         return;
     }
-    wins.sort_by(|x, y| x.0.cmp(&y.0));
+    wins.sort_by_key(|x| x.0);
     let p = s.input.profile;
     let a = &ARCHETYPES[p.archetype as usize];
     let days = s.input.days;

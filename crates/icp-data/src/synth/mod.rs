@@ -239,11 +239,26 @@ pub fn generate(
 
     // Everything else, chunk by chunk.
     let mut outs = [
-        (Table::Opportunities, Out::create(&data.join("opportunities.csv"), write::HEADER_OPPS)?),
-        (Table::Subscriptions, Out::create(&data.join("subscriptions.csv"), write::HEADER_SUBS)?),
-        (Table::Events, Out::create(&data.join("events.csv"), write::HEADER_EVENTS)?),
-        (Table::Tickets, Out::create(&data.join("tickets.csv"), write::HEADER_TICKETS)?),
-        (Table::Feedback, Out::create(&data.join("feedback.csv"), write::HEADER_FEEDBACK)?),
+        (
+            Table::Opportunities,
+            Out::create(&data.join("opportunities.csv"), write::HEADER_OPPS)?,
+        ),
+        (
+            Table::Subscriptions,
+            Out::create(&data.join("subscriptions.csv"), write::HEADER_SUBS)?,
+        ),
+        (
+            Table::Events,
+            Out::create(&data.join("events.csv"), write::HEADER_EVENTS)?,
+        ),
+        (
+            Table::Tickets,
+            Out::create(&data.join("tickets.csv"), write::HEADER_TICKETS)?,
+        ),
+        (
+            Table::Feedback,
+            Out::create(&data.join("feedback.csv"), write::HEADER_FEEDBACK)?,
+        ),
     ];
     let mut next_line = [2u64; 5];
     let mut t_opps = Out::create(&truth.join("opportunities.csv"), write::HEADER_TRUTH_OPPS)?;
@@ -464,30 +479,29 @@ fn write_accounts(
     let mut table = TableOut::default();
     let mut truth_buf = Vec::new();
     let mut missing: BTreeMap<&'static str, u64> = OPTIONAL.iter().map(|(c, _)| (*c, 0)).collect();
-    let mut outliers: BTreeMap<&'static str, u64> =
-        [("employees", 0), ("annual_revenue", 0)].into_iter().collect();
+    let mut outliers: BTreeMap<&'static str, u64> = [("employees", 0), ("annual_revenue", 0)]
+        .into_iter()
+        .collect();
     let mut row = Row::default();
     let mut fresh = Vec::new();
     let mut fresh_n = 0u64;
     let mut next_dup = 0usize;
-    let mut emit = |table: &mut TableOut,
-                    row: &Row,
-                    kind: u8,
-                    missing: &mut BTreeMap<&'static str, u64>| {
-        for (k, f) in row.fields().enumerate().skip(1) {
-            if f.is_empty() {
-                *missing.entry(OPTIONAL[k - 1].0).or_default() += 1;
+    let mut emit =
+        |table: &mut TableOut, row: &Row, kind: u8, missing: &mut BTreeMap<&'static str, u64>| {
+            for (k, f) in row.fields().enumerate().skip(1) {
+                if f.is_empty() {
+                    *missing.entry(OPTIONAL[k - 1].0).or_default() += 1;
+                }
             }
-        }
-        let f = if dirt::needs_fresh_id(Table::Accounts, kind) {
-            fresh_n += 1;
-            write::fresh_id(&mut fresh, b'A', write::ACCOUNT_W, fresh_n, big);
-            Some(fresh.as_slice())
-        } else {
-            None
+            let f = if dirt::needs_fresh_id(Table::Accounts, kind) {
+                fresh_n += 1;
+                write::fresh_id(&mut fresh, b'A', write::ACCOUNT_W, fresh_n, big);
+                Some(fresh.as_slice())
+            } else {
+                None
+            };
+            table.write(Table::Accounts, row, kind, f, bad);
         };
-        table.write(Table::Accounts, row, kind, f, bad);
-    };
     for (i, p) in profiles.iter().enumerate() {
         let mut rng = rng_for(params.seed, i as u64, STREAM_ACCOUNT_DIRT);
         let mut blank = p.sparse;

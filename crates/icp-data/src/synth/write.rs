@@ -296,9 +296,21 @@ impl Bases {
             self.ticket += s.tickets.len() as u64;
             self.contact += s.contacts.len() as u64;
             let fresh = |t: Table, k: u8| u64::from(dirt::needs_fresh_id(t, k));
-            self.fresh_opp += s.opps.iter().map(|o| fresh(Table::Opportunities, o.dirt)).sum::<u64>();
-            self.fresh_sub += s.subs.iter().map(|o| fresh(Table::Subscriptions, o.dirt)).sum::<u64>();
-            self.fresh_ticket += s.tickets.iter().map(|o| fresh(Table::Tickets, o.dirt)).sum::<u64>();
+            self.fresh_opp += s
+                .opps
+                .iter()
+                .map(|o| fresh(Table::Opportunities, o.dirt))
+                .sum::<u64>();
+            self.fresh_sub += s
+                .subs
+                .iter()
+                .map(|o| fresh(Table::Subscriptions, o.dirt))
+                .sum::<u64>();
+            self.fresh_ticket += s
+                .tickets
+                .iter()
+                .map(|o| fresh(Table::Tickets, o.dirt))
+                .sum::<u64>();
         }
     }
 }
@@ -359,7 +371,10 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
         let p = &ctx.profiles[index];
         let future_at = |out: &mut Vec<u8>, salt: u64| {
             out.clear();
-            cal.time(ctx.now_secs + 86_400 * (1 + salt % 365) + salt % 86_400, out);
+            cal.time(
+                ctx.now_secs + 86_400 * (1 + salt % 365) + salt % 86_400,
+                out,
+            );
         };
         // Opportunities.
         for o in &sim.opps {
@@ -387,7 +402,16 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             } else {
                 None
             };
-            out.opps.write(Table::Opportunities, &row, o.dirt, f, &dirt::Bad { future: b"", unknown: ctx.unknown });
+            out.opps.write(
+                Table::Opportunities,
+                &row,
+                o.dirt,
+                f,
+                &dirt::Bad {
+                    future: b"",
+                    unknown: ctx.unknown,
+                },
+            );
             // Truth.
             let t = &mut out.truth_opps;
             push_id(t, b"O", b.opp, OPP_W);
@@ -427,7 +451,16 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             } else {
                 None
             };
-            out.subs.write(Table::Subscriptions, &row, s.dirt, f, &dirt::Bad { future: b"", unknown: ctx.unknown });
+            out.subs.write(
+                Table::Subscriptions,
+                &row,
+                s.dirt,
+                f,
+                &dirt::Bad {
+                    future: b"",
+                    unknown: ctx.unknown,
+                },
+            );
         }
         // Events.
         for e in &sim.events {
@@ -454,7 +487,12 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             }
             row.end();
             if !matches!(e.ident, ID_DOMAIN | ID_DOMAIN_WWW | ID_DOMAIN_UPPER) {
-                push_id(row.buf(), b"C", b.contact + u64::from(e.contact) + 1, CONTACT_W);
+                push_id(
+                    row.buf(),
+                    b"C",
+                    b.contact + u64::from(e.contact) + 1,
+                    CONTACT_W,
+                );
             }
             row.end();
             cal.time(u64::from(e.t), row.buf());
@@ -467,7 +505,16 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             if e.dirt != 0 {
                 future_at(&mut future, u64::from(e.t));
             }
-            out.events.write(Table::Events, &row, e.dirt, None, &dirt::Bad { future: &future, unknown: ctx.unknown });
+            out.events.write(
+                Table::Events,
+                &row,
+                e.dirt,
+                None,
+                &dirt::Bad {
+                    future: &future,
+                    unknown: ctx.unknown,
+                },
+            );
         }
         // Tickets.
         for t in &sim.tickets {
@@ -499,7 +546,16 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             if t.dirt != 0 {
                 future_at(&mut future, u64::from(t.created));
             }
-            out.tickets.write(Table::Tickets, &row, t.dirt, f, &dirt::Bad { future: &future, unknown: ctx.unknown });
+            out.tickets.write(
+                Table::Tickets,
+                &row,
+                t.dirt,
+                f,
+                &dirt::Bad {
+                    future: &future,
+                    unknown: ctx.unknown,
+                },
+            );
         }
         // Feedback.
         if let Some(fb) = &sim.feedback {
@@ -514,7 +570,16 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             if fb.dirt != 0 {
                 future_at(&mut future, u64::from(fb.at));
             }
-            out.feedback.write(Table::Feedback, &row, fb.dirt, None, &dirt::Bad { future: &future, unknown: ctx.unknown });
+            out.feedback.write(
+                Table::Feedback,
+                &row,
+                fb.dirt,
+                None,
+                &dirt::Bad {
+                    future: &future,
+                    unknown: ctx.unknown,
+                },
+            );
         }
         b.contact += sim.contacts.len() as u64;
         // Truth: surges and churn.
@@ -566,15 +631,16 @@ impl Out {
         Ok(o)
     }
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.w.write_all(bytes).map_err(|e| Error::io(&self.path, e))
+        self.w
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.path, e))
     }
     pub fn finish(mut self) -> Result<()> {
         self.w.flush().map_err(|e| Error::io(&self.path, e))
     }
 }
 
-pub const HEADER_ACCOUNTS: &str =
-    "account_id,name,domain,industry,employees,annual_revenue,country,founded_year,technologies,consent";
+pub const HEADER_ACCOUNTS: &str = "account_id,name,domain,industry,employees,annual_revenue,country,founded_year,technologies,consent";
 pub const HEADER_OPPS: &str = "Opportunity ID,Account ID,Created Date,Close Date,Stage,Amount";
 pub const HEADER_SUBS: &str = "subscription_id,account_id,plan,mrr,seats,start_date,end_date";
 pub const HEADER_EVENTS: &str = "account_id,email,domain,contact_id,timestamp,event_type,value";
