@@ -647,3 +647,12 @@ fn generate_100k_accounts_24_months() {
     let opps = f.opps_per_account;
     eprintln!("opportunities per account {opps:.3}");
 }
+
+/// Writes a small default world to `$SYNTH_OUT` for a look at the files:
+/// `SYNTH_OUT=/tmp/world cargo test -p icp-data --test synth -- --ignored write_sample_world`.
+#[test]
+#[ignore]
+fn write_sample_world() {
+    let out = std::env::var("SYNTH_OUT").expect("set SYNTH_OUT to a fresh folder");
+    generate(&world(2_000, 24, 42, DirtRates::default()), Path::new(&out), &NoProgress).unwrap();
+}
