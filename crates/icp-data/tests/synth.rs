@@ -654,5 +654,10 @@ fn generate_100k_accounts_24_months() {
 #[ignore]
 fn write_sample_world() {
     let out = std::env::var("SYNTH_OUT").expect("set SYNTH_OUT to a fresh folder");
-    generate(&world(2_000, 24, 42, DirtRates::default()), Path::new(&out), &NoProgress).unwrap();
+    generate(
+        &world(2_000, 24, 42, DirtRates::default()),
+        Path::new(&out),
+        &NoProgress,
+    )
+    .unwrap();
 }
