@@ -249,6 +249,9 @@ pub enum EventMatch {
     Unresolved,
 }
 
+/// (contact_id, email, domain) of an event without account_id.
+type PendingKey = (Option<String>, Option<String>, Option<String>);
+
 /// Resolves events to accounts in one streaming pass plus a final step: rows with an account
 /// teach the contact and email maps; rows without are counted by key and resolved at the end,
 /// so the order of rows in the file does not matter.
@@ -257,7 +260,7 @@ pub struct EventResolver {
     by_contact: HashMap<String, String>,
     by_email: HashMap<String, String>,
     /// (contact_id, email, domain) of rows without account_id → row count.
-    pending: HashMap<(Option<String>, Option<String>, Option<String>), u64>,
+    pending: HashMap<PendingKey, u64>,
     counts: BTreeMap<EventMatch, u64>,
 }
 

@@ -49,16 +49,21 @@ fn records(path: &Path) -> (Vec<String>, Vec<(u64, Vec<Vec<u8>>)>) {
     (headers, out)
 }
 
+/// Well-formed records of a CSV file as column → text (malformed copies skipped).
 fn text_records(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
+    let (headers, recs) = records(path);
+    recs.into_iter()
+        .filter(|(_, f)| {
+            f.len() == headers.len() && f.iter().all(|x| std::str::from_utf8(x).is_ok())
+        })
+        .map(|(_, f)| {
             headers
                 .iter()
                 .cloned()
-                .zip(rec.iter().map(str::to_string))
+                .zip(
+                    f.into_iter()
+                        .map(|x| String::from_utf8(x).unwrap_or_default()),
+                )
                 .collect()
         })
         .collect()
@@ -341,13 +346,20 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
         })
         .collect();
     let mut pairs = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for o in &opps {
         let won = match o["Stage"].as_str() {
             "Closed Won" => true,
             "Closed Lost" => false,
             _ => continue,
         };
-        pairs.push((p[o["Opportunity ID"].as_str()], won));
+        // Malformed copies have fresh ids (no truth) or repeat an id.
+        let id = o["Opportunity ID"].as_str();
+        if let Some(p) = p.get(id)
+            && seen.insert(id)
+        {
+            pairs.push((*p, won));
+        }
     }
     let win_rate = pairs.iter().filter(|x| x.1).count() as f64 / pairs.len() as f64;
     let surges = text_records(&dir.join("truth/surges.csv")).len();
@@ -358,8 +370,12 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
         .count()
         - 1;
     let mut events_by_type = BTreeMap::new();
-    for r in text_records(&dir.join("data/events.csv")) {
-        *events_by_type.entry(r["event_type"].clone()).or_insert(0) += 1;
+    for (_, f) in records(&dir.join("data/events.csv")).1 {
+        if f.len() == 7 {
+            *events_by_type
+                .entry(String::from_utf8_lossy(&f[5]).into_owned())
+                .or_insert(0) += 1;
+        }
     }
     Figures {
         events_by_type,
@@ -407,6 +423,19 @@ fn world_statistics_match_the_design() {
         "surges {}",
         f.surges_per_account
     );
+    for t in [
+        "web_visit",
+        "email_open",
+        "pricing_page",
+        "demo_request",
+        "trial_signup",
+        "product_login",
+    ] {
+        assert!(
+            f.events_by_type.get(t).copied().unwrap_or(0) > 0,
+            "no {t} events"
+        );
+    }
     assert!(
         (60.0..=140.0).contains(&f.events_per_account),
         "events per account {}",
@@ -615,4 +644,20 @@ fn generate_100k_accounts_24_months() {
     eprintln!("100k x 24 months: {secs:.1} s wall, rows {:?}", s.rows);
     let f = figures(dir.path(), 100_000);
     eprintln!("{f:#?}");
+    let opps = f.opps_per_account;
+    eprintln!("opportunities per account {opps:.3}");
+}
+
+/// Writes a small default world to `$SYNTH_OUT` for a look at the files:
+/// `SYNTH_OUT=/tmp/world cargo test -p icp-data --test synth -- --ignored write_sample_world`.
+#[test]
+#[ignore]
+fn write_sample_world() {
+    let out = std::env::var("SYNTH_OUT").expect("set SYNTH_OUT to a fresh folder");
+    generate(
+        &world(2_000, 24, 42, DirtRates::default()),
+        Path::new(&out),
+        &NoProgress,
+    )
+    .unwrap();
 }

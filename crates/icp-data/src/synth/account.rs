@@ -739,7 +739,7 @@ fn customer_life(s: &mut Sim<'_>) {
     if wins.is_empty() {
         return;
     }
-    wins.sort_by(|x, y| x.0.cmp(&y.0));
+    wins.sort_by_key(|x| x.0);
     let p = s.input.profile;
     let a = &ARCHETYPES[p.archetype as usize];
     let days = s.input.days;
