@@ -4,6 +4,7 @@
 
 use crate::identity::IdentitySummary;
 use crate::profile::{CompanyProfile, MonthIndex, month_start_days};
+use crate::report::format;
 use crate::report::svg::{self, BarChart, Histogram, LineChart, Series, StackedBars};
 use crate::report::{Cell, Report, Table};
 use icp_data::resolve::EventMatch;
@@ -21,18 +22,6 @@ fn month_label(m: MonthIndex) -> String {
         NAMES[m.rem_euclid(12) as usize],
         1970 + m.div_euclid(12)
     )
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Builds the whole report for an ingest run.
@@ -57,10 +46,10 @@ fn overview(r: &mut Report, ingest: &IngestReport, p: &CompanyProfile) {
     let won: u64 = p.deals_by_month.values().map(|d| d.won).sum();
     let lost: u64 = p.deals_by_month.values().map(|d| d.lost).sum();
     let mut kpis = vec![
-        ("Accounts", thousands(accepted(T::Accounts))),
-        ("Deals", thousands(accepted(T::Opportunities))),
-        ("Events", thousands(accepted(T::Events))),
-        ("Rows quarantined", thousands(ingest.quarantined())),
+        ("Accounts", format::int(accepted(T::Accounts) as i64)),
+        ("Deals", format::int(accepted(T::Opportunities) as i64)),
+        ("Events", format::int(accepted(T::Events) as i64)),
+        ("Rows quarantined", format::int(ingest.quarantined() as i64)),
     ];
     if won + lost > 0 {
         kpis.push((
@@ -95,7 +84,7 @@ fn health(r: &mut Report, ingest: &IngestReport) {
                 Cell::Int(t.rows_read as i64),
                 Cell::Int(t.accepted as i64),
                 if t.quarantined > 0 {
-                    Cell::Warn(thousands(t.quarantined))
+                    Cell::Warn(format::int(t.quarantined as i64))
                 } else {
                     Cell::Int(0)
                 },
@@ -183,8 +172,8 @@ fn identity_section(r: &mut Report, id: &IdentitySummary) {
     s.paragraph(format!(
         "{} of {} accounts were merged into another account with the same registrable domain or, \
          lacking a domain, the same name (out/merges.csv lists each merge for review).",
-        thousands(id.merges.len() as u64),
-        thousands(id.accounts)
+        format::int(id.merges.len() as i64),
+        format::int(id.accounts as i64)
     ));
     let total: u64 = id.events.values().sum();
     if total > 0 {
@@ -322,7 +311,7 @@ fn company(r: &mut Report, p: &CompanyProfile) {
             .iter()
             .map(|(k, m)| (k, m.values().sum()))
             .collect();
-        types.sort_by(|a, b| b.1.cmp(&a.1));
+        types.sort_by_key(|t| std::cmp::Reverse(t.1));
         let series = types
             .iter()
             .take(6)
@@ -365,9 +354,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_and_thousands() {
+    fn month_labels() {
         assert_eq!(month_label((2025 - 1970) * 12 + 2), "Mar 2025");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(12), "12");
     }
 }

@@ -33,7 +33,10 @@ fn dirty() -> DirtRates {
 }
 
 /// Records of a CSV file: (line where the record starts, fields as bytes), header excluded.
-fn records(path: &Path) -> (Vec<String>, Vec<(u64, Vec<Vec<u8>>)>) {
+/// Records of a CSV file: (line where it starts, raw fields).
+type Records = Vec<(u64, Vec<Vec<u8>>)>;
+
+fn records(path: &Path) -> (Vec<String>, Records) {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)

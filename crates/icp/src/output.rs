@@ -2,6 +2,7 @@
 //! when stderr is not a terminal), the plain-text summaries and the `--json` documents.
 
 use icp_core::pipeline::Outcome;
+use icp_core::report::format;
 use icp_data::synth::GenerateSummary;
 use icp_ml::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -54,18 +55,6 @@ impl Progress for Bars {
             bar.finish_and_clear();
         }
     }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Numbers right-aligned, text left-aligned.
@@ -143,7 +132,7 @@ impl Output {
         let parts: Vec<String> = s
             .rows
             .iter()
-            .map(|(t, n)| format!("{} {t}", thousands(*n)))
+            .map(|(t, n)| format!("{} {t}", format::int(*n as i64)))
             .collect();
         self.line(&format!(
             "Generated a synthetic company in {} ({} to {}, {} archetypes): {}.",
@@ -182,9 +171,9 @@ impl Output {
                     t.reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 vec![
                     t.table.name().to_string(),
-                    thousands(t.rows_read),
-                    thousands(t.accepted),
-                    thousands(t.quarantined),
+                    format::int(t.rows_read as i64),
+                    format::int(t.accepted as i64),
+                    format::int(t.quarantined as i64),
                     reasons.join(", "),
                 ]
             })
@@ -223,9 +212,10 @@ impl Output {
                         .map(|(c, s)| format!("{c} {:.1}%", 100.0 * s))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    thousands(t.duplicate_ids),
-                    thousands(t.unknown_accounts),
-                    t.shared_domains.map_or("–".into(), thousands),
+                    format::int(t.duplicate_ids as i64),
+                    format::int(t.unknown_accounts as i64),
+                    t.shared_domains
+                        .map_or("–".into(), |n| format::int(n as i64)),
                     if outliers.is_empty() {
                         "–".into()
                     } else {
@@ -257,10 +247,10 @@ impl Output {
             .unwrap_or(0);
         println!(
             "\nIdentity: {} duplicate accounts merged; {} of {} events tied to an account ({} unresolved).",
-            thousands(o.identity.merges.len() as u64),
-            thousands(events - unresolved),
-            thousands(events),
-            thousands(unresolved)
+            format::int(o.identity.merges.len() as i64),
+            format::int((events - unresolved) as i64),
+            format::int(events as i64),
+            format::int(unresolved as i64)
         );
         println!();
         if o.ingest.quarantined() > 0 {
