@@ -474,7 +474,8 @@ pub fn bar_chart(c: &BarChart) -> Svg {
             + 28.0
             + if c.value_label.is_empty() { 0.0 } else { 18.0 };
         let p = Plot {
-            left: (label_chars * CH + 14.0).max(48.0),
+            // Category labels are drawn bold: wider than CH per character.
+            left: (label_chars * CH * 1.15 + 14.0).max(48.0),
             top,
             right: W - 56.0,
             bottom: h - 28.0 - if c.value_label.is_empty() { 0.0 } else { 18.0 },
