@@ -4,7 +4,6 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::SchemaRef;
 use icp_data::contract::Table;
 use icp_data::resolve::{AccountRecord, EventMatch, EventResolver, Merge, resolve_accounts};
 use icp_data::validate::BatchSink;
@@ -96,14 +95,8 @@ impl IdentityCollector {
 }
 
 impl BatchSink for IdentityCollector {
-    fn begin(&mut self, _: Table, _: SchemaRef) -> Result<()> {
-        Ok(())
-    }
     fn batch(&mut self, table: Table, batch: RecordBatch) -> Result<()> {
         self.add(table, &batch);
-        Ok(())
-    }
-    fn end(&mut self, _: Table) -> Result<()> {
         Ok(())
     }
 }

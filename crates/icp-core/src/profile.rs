@@ -185,14 +185,8 @@ impl CompanyProfile {
 }
 
 impl BatchSink for CompanyProfile {
-    fn begin(&mut self, _: Table, _: SchemaRef) -> Result<()> {
-        Ok(())
-    }
     fn batch(&mut self, table: Table, batch: RecordBatch) -> Result<()> {
         self.add(table, &batch);
-        Ok(())
-    }
-    fn end(&mut self, _: Table) -> Result<()> {
         Ok(())
     }
 }

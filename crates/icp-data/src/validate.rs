@@ -51,6 +51,25 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the order checks run.
+    pub const ALL: [Reason; 15] = [
+        Reason::WrongFieldCount,
+        Reason::InvalidUtf8,
+        Reason::NotAnObject,
+        Reason::MissingId,
+        Reason::MissingRequired,
+        Reason::UnparsableDate,
+        Reason::UnparsableNumber,
+        Reason::UnparsableBool,
+        Reason::InvalidValue,
+        Reason::NegativeValue,
+        Reason::OutOfRange,
+        Reason::FutureTimestamp,
+        Reason::DuplicateId,
+        Reason::UnknownAccount,
+        Reason::DateOrder,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Reason::WrongFieldCount => "wrong_field_count",
@@ -90,22 +109,22 @@ pub struct QuarantineRecord {
 
 /// Receives the accepted rows of each table as Arrow batches.
 pub trait BatchSink {
-    fn begin(&mut self, table: Table, schema: SchemaRef) -> Result<()>;
+    /// A table starts; its batches will have `schema`.
+    fn begin(&mut self, _table: Table, _schema: SchemaRef) -> Result<()> {
+        Ok(())
+    }
     fn batch(&mut self, table: Table, batch: RecordBatch) -> Result<()>;
-    fn end(&mut self, table: Table) -> Result<()>;
+    /// The table is complete.
+    fn end(&mut self, _table: Table) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Drops the batches (`icp check` only needs the counts).
 pub struct DiscardBatches;
 
 impl BatchSink for DiscardBatches {
-    fn begin(&mut self, _: Table, _: SchemaRef) -> Result<()> {
-        Ok(())
-    }
     fn batch(&mut self, _: Table, _: RecordBatch) -> Result<()> {
-        Ok(())
-    }
-    fn end(&mut self, _: Table) -> Result<()> {
         Ok(())
     }
 }
@@ -123,9 +142,6 @@ impl BatchSink for MemoryBatches {
     }
     fn batch(&mut self, table: Table, batch: RecordBatch) -> Result<()> {
         self.tables.entry(table).or_default().1.push(batch);
-        Ok(())
-    }
-    fn end(&mut self, _: Table) -> Result<()> {
         Ok(())
     }
 }

@@ -35,24 +35,7 @@ fn every_contract_column_is_documented_under_its_table() {
 #[test]
 fn every_reason_code_is_documented() {
     let doc = doc();
-    use Reason::*;
-    for r in [
-        WrongFieldCount,
-        InvalidUtf8,
-        NotAnObject,
-        MissingId,
-        MissingRequired,
-        UnparsableDate,
-        UnparsableNumber,
-        UnparsableBool,
-        InvalidValue,
-        NegativeValue,
-        OutOfRange,
-        FutureTimestamp,
-        DuplicateId,
-        UnknownAccount,
-        DateOrder,
-    ] {
+    for r in Reason::ALL {
         assert!(
             doc.contains(&format!("`{}`", r.code())),
             "{} is not documented",
