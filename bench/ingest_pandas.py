@@ -19,13 +19,13 @@ known = set(ids[~ids.duplicated()])
 opp = pd.read_csv(f"{d}/data/opportunities.csv", thousands=",", on_bad_lines="skip", encoding_errors="replace")
 for c in ["Created Date", "Close Date"]:
     opp[c] = pd.to_datetime(opp[c], format="%m/%d/%Y", errors="coerce")
-subs = pd.read_csv(f"{d}/data/subscriptions.csv", parse_dates=["start_date", "end_date"], on_bad_lines="skip")
+subs = pd.read_csv(f"{d}/data/subscriptions.csv", parse_dates=["start_date", "end_date"], on_bad_lines="skip", encoding_errors="replace")
 ev = pd.read_csv(f"{d}/data/events.csv", dtype={"account_id": str, "email": str, "domain": str, "contact_id": str,
-                                               "event_type": str}, on_bad_lines="skip")
+                                               "event_type": str}, on_bad_lines="skip", encoding_errors="replace")
 ev["timestamp"] = pd.to_datetime(ev["timestamp"], errors="coerce", utc=True)
 tk = pd.read_csv(f"{d}/data/tickets.csv", on_bad_lines="skip", encoding_errors="replace")
 tk["created_at"] = pd.to_datetime(tk["created_at"], errors="coerce", utc=True)
-fb = pd.read_csv(f"{d}/data/feedback.csv", on_bad_lines="skip")
+fb = pd.read_csv(f"{d}/data/feedback.csv", on_bad_lines="skip", encoding_errors="replace")
 checks = {
     "accounts_duplicate_ids": int(acc["account_id"].duplicated().sum()),
     "opportunities_unknown_accounts": int((~opp["Account ID"].isin(known)).sum()),
