@@ -28,8 +28,9 @@ impl KMeans {
     }
 }
 
-/// Mini-batch k-means (Sculley 2010, as scikit-learn's `MiniBatchKMeans` without the random
-/// reassignment of small clusters): fast and approximate, for millions of rows.
+/// Mini-batch k-means (Sculley 2010, as scikit-learn's `MiniBatchKMeans`, but with the start
+/// refined by exact k-means on the init sample instead of scikit-learn's random reassignment
+/// of small clusters): fast and approximate, for millions of rows.
 #[derive(Debug, Clone, Copy)]
 pub struct MiniBatchKMeans;
 
@@ -91,7 +92,8 @@ impl KMeansModel {
         self.inertia
     }
     /// Inertia of the winning start's k-means++ centroids (each training row at its nearest
-    /// one). For [`KMeans`], `inertia() ≤ start_inertia()` always holds.
+    /// one). For [`KMeans`], `inertia() ≤ start_inertia()` always holds. For
+    /// [`MiniBatchKMeans`], the inertia on all rows of the centroids the steps started from.
     pub fn start_inertia(&self) -> f64 {
         self.start_inertia
     }
@@ -261,7 +263,9 @@ impl KMeansParams {
 }
 
 impl MiniBatchKMeansParams {
-    /// Fits mini-batch k-means: a k-means++ start on `init_size` sampled rows, then steps
+    /// Fits mini-batch k-means: the best of `n_init` starts on `init_size` sampled rows
+    /// (k-means++ refined by exact k-means on the sample, which keeps one bad seeding from
+    /// leaving two centroids in one group for good), then steps
     /// that each move the centroids towards the means of `batch_size` rows drawn with
     /// replacement, with per-centroid learning rates `1 / rows seen`. Labels and inertia are
     /// then computed exactly on all rows.
@@ -271,16 +275,22 @@ impl MiniBatchKMeansParams {
         let (n, d, k) = (x.n_rows(), x.n_cols(), self.n_clusters);
         let data = x.as_slice();
         let mut rng = Rng::new(self.seed);
-        let init_size = self
-            .init_size
-            .unwrap_or(3 * self.batch_size)
-            .clamp(k, n);
+        let init_size = self.init_size.unwrap_or(3 * self.batch_size).clamp(k, n);
         let rows = rng.sample_without_replacement(n, init_size);
         let mut sub = Vec::with_capacity(init_size * d);
         for &r in &rows {
             sub.extend_from_slice(&data[r * d..(r + 1) * d]);
         }
-        let mut centers = kmeans_plus_plus(&sub, d, k, &mut rng);
+        let mut best: Option<Run> = None;
+        for init in 0..self.n_init {
+            let mut init_rng = Rng::fork(self.seed, init as u64);
+            let start = kmeans_plus_plus(&sub, d, k, &mut init_rng);
+            let run = lloyd(&sub, d, start, 300, 0.0, Algorithm::Hamerly);
+            if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
+                best = Some(run);
+            }
+        }
+        let mut centers = best.expect("n_init ≥ 1").centers;
         let start_inertia = nearest_all(data, d, &centers).1;
 
         let batch = self.batch_size.min(n);

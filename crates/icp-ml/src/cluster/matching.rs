@@ -160,7 +160,11 @@ mod tests {
             for _ in 0..20 {
                 let cost: Vec<f64> = (0..n * n).map(|_| rng.next_f64() * 10.0).collect();
                 let a = linear_assignment(&cost, n, n);
-                let total: f64 = a.iter().enumerate().map(|(i, j)| cost[i * n + j.unwrap()]).sum();
+                let total: f64 = a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, j)| cost[i * n + j.unwrap()])
+                    .sum();
                 assert!((total - brute_force(&cost, n)).abs() < 1e-9);
             }
         }

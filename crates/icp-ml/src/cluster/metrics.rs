@@ -193,9 +193,8 @@ pub fn davies_bouldin_score(x: &Matrix, labels: &[usize]) -> Result<f64> {
     for (s, &n) in intra.iter_mut().zip(&sizes) {
         *s /= n as f64;
     }
-    let centroid_dist = |a: usize, b: usize| {
-        sq_dist(&means[a * d..(a + 1) * d], &means[b * d..(b + 1) * d]).sqrt()
-    };
+    let centroid_dist =
+        |a: usize, b: usize| sq_dist(&means[a * d..(a + 1) * d], &means[b * d..(b + 1) * d]).sqrt();
     // numpy's `allclose(v, 0)`: |v| ≤ 1e-8.
     let all_zero_intra = intra.iter().all(|v| v.abs() <= 1e-8);
     let all_zero_centroid = (0..k).all(|a| (0..k).all(|b| centroid_dist(a, b) <= 1e-8));

@@ -110,9 +110,12 @@ pub struct MiniBatchKMeansParams {
     /// Stop after this many consecutive steps without improvement of the smoothed batch
     /// inertia; `None` never stops early. Default `Some(10)` (scikit-learn's).
     pub max_no_improvement: Option<usize>,
-    /// Rows sampled for the k-means++ start; `None` means `3 × batch_size` (at least
-    /// `n_clusters`, at most all rows), as scikit-learn.
+    /// Rows sampled for the start; `None` means `3 × batch_size` (at least `n_clusters`, at
+    /// most all rows), as scikit-learn.
     pub init_size: Option<usize>,
+    /// Starts tried on the `init_size` sample (k-means++ then exact k-means on the sample);
+    /// the one with the lowest sample inertia seeds the mini-batch steps. Default 3.
+    pub n_init: usize,
     /// Seed of every draw; stored in the fitted model. Default 0.
     pub seed: u64,
 }
@@ -125,6 +128,7 @@ impl Default for MiniBatchKMeansParams {
             max_iter: 100,
             max_no_improvement: Some(10),
             init_size: None,
+            n_init: 3,
             seed: 0,
         }
     }
@@ -151,6 +155,10 @@ impl MiniBatchKMeansParams {
         self.init_size = init_size;
         self
     }
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = n_init;
+        self
+    }
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -161,6 +169,7 @@ impl MiniBatchKMeansParams {
         at_least_one("n_clusters", self.n_clusters)?;
         at_least_one("batch_size", self.batch_size)?;
         at_least_one("max_iter", self.max_iter)?;
+        at_least_one("n_init", self.n_init)?;
         if let Some(m) = self.max_no_improvement {
             at_least_one("max_no_improvement", m)?;
         }
@@ -192,7 +201,10 @@ mod tests {
         assert_eq!(err.to_string(), "`n_clusters` must be ≥ 1, got 0");
         let err = KMeansParams::default().tol(f64::NAN).check().unwrap_err();
         assert_eq!(err.to_string(), "`tol` must be finite and ≥ 0, got NaN");
-        let err = MiniBatchKMeansParams::default().batch_size(0).check().unwrap_err();
+        let err = MiniBatchKMeansParams::default()
+            .batch_size(0)
+            .check()
+            .unwrap_err();
         assert_eq!(err.to_string(), "`batch_size` must be ≥ 1, got 0");
         assert!(KMeansParams::default().check().is_ok());
     }

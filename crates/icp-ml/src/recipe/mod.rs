@@ -68,9 +68,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::matrix::Matrix;
 pub use fit::fold_assignment;
 pub use frame::{Column, ColumnData, ColumnKind, Frame};
-pub use crate::matrix::Matrix;
 pub use params::{LogColumns, RecipeParams, Scaling};
 
 use crate::{Error, Result};
