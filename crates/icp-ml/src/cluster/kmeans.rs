@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{Algorithm, KMeansParams, MiniBatchKMeansParams};
-use super::util::{CHUNK_ROWS, Rng, check_finite, sq_dist};
+use super::util::{CHUNK_ROWS, Rng, check_finite, sq_dist, with_simd};
 use crate::progress::{NoProgress, Progress};
 use crate::{Error, Matrix, Result};
 
@@ -399,13 +399,15 @@ fn nearest_all(data: &[f64], d: usize, centers: &[f64]) -> (Vec<usize>, f64) {
         .par_chunks(CHUNK_ROWS * d)
         .zip(labels.par_chunks_mut(CHUNK_ROWS))
         .map(|(xc, lc)| {
-            let mut s = 0.0;
-            for (row, l) in xc.chunks_exact(d).zip(lc.iter_mut()) {
-                let (j, d2) = nearest(row, centers, d);
-                *l = j;
-                s += d2;
-            }
-            s
+            with_simd(|| {
+                let mut s = 0.0;
+                for (row, l) in xc.chunks_exact(d).zip(lc.iter_mut()) {
+                    let (j, d2) = nearest(row, centers, d);
+                    *l = j;
+                    s += d2;
+                }
+                s
+            })
         })
         .collect();
     (labels, partial.iter().sum())
@@ -460,13 +462,15 @@ pub(crate) fn kmeans_plus_plus(data: &[f64], d: usize, k: usize, rng: &mut Rng) 
             .par_chunks(CHUNK_ROWS * d)
             .zip(closest.par_chunks(CHUNK_ROWS))
             .map(|(xc, cc)| {
-                let mut pots = vec![0.0; n_trials];
-                for (row, &c) in xc.chunks_exact(d).zip(cc) {
-                    for (p, cr) in pots.iter_mut().zip(&cand_rows) {
-                        *p += sq_dist(row, cr).min(c);
+                with_simd(|| {
+                    let mut pots = vec![0.0; n_trials];
+                    for (row, &c) in xc.chunks_exact(d).zip(cc) {
+                        for (p, cr) in pots.iter_mut().zip(&cand_rows) {
+                            *p += sq_dist(row, cr).min(c);
+                        }
                     }
-                }
-                pots
+                    pots
+                })
             })
             .collect();
         let mut pots = vec![0.0; n_trials];
@@ -545,51 +549,53 @@ fn assign(
         .zip(upper.par_chunks_mut(CHUNK_ROWS))
         .zip(lower.par_chunks_mut(CHUNK_ROWS))
         .map(|(((xc, lc), uc), loc)| {
-            let mut part = Partial {
-                sums: vec![0.0; k * d],
-                counts: vec![0; k],
-                changed: 0,
-            };
-            for (r, row) in xc.chunks_exact(d).enumerate() {
-                let a = lc[r];
-                let mut search = true;
-                if let Some(m) = moves {
-                    uc[r] += m.shift[a];
-                    loc[r] -= if a == m.max.1 { m.max.2 } else { m.max.0 };
-                    let bound = m.half_gap[a].max(loc[r]);
-                    if uc[r] <= bound {
-                        search = false;
-                    } else {
-                        uc[r] = sq_dist(row, &centers[a * d..(a + 1) * d]).sqrt();
-                        search = uc[r] > bound;
-                    }
-                }
-                if search {
-                    let (mut b1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
-                    for (j, c) in centers.chunks_exact(d).enumerate() {
-                        let dist = sq_dist(row, c);
-                        if dist < d1 {
-                            d2 = d1;
-                            d1 = dist;
-                            b1 = j;
-                        } else if dist < d2 {
-                            d2 = dist;
+            with_simd(|| {
+                let mut part = Partial {
+                    sums: vec![0.0; k * d],
+                    counts: vec![0; k],
+                    changed: 0,
+                };
+                for (r, row) in xc.chunks_exact(d).enumerate() {
+                    let a = lc[r];
+                    let mut search = true;
+                    if let Some(m) = moves {
+                        uc[r] += m.shift[a];
+                        loc[r] -= if a == m.max.1 { m.max.2 } else { m.max.0 };
+                        let bound = m.half_gap[a].max(loc[r]);
+                        if uc[r] <= bound {
+                            search = false;
+                        } else {
+                            uc[r] = sq_dist(row, &centers[a * d..(a + 1) * d]).sqrt();
+                            search = uc[r] > bound;
                         }
                     }
-                    if b1 != a {
-                        part.changed += 1;
-                        lc[r] = b1;
+                    if search {
+                        let (mut b1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
+                        for (j, c) in centers.chunks_exact(d).enumerate() {
+                            let dist = sq_dist(row, c);
+                            if dist < d1 {
+                                d2 = d1;
+                                d1 = dist;
+                                b1 = j;
+                            } else if dist < d2 {
+                                d2 = dist;
+                            }
+                        }
+                        if b1 != a {
+                            part.changed += 1;
+                            lc[r] = b1;
+                        }
+                        uc[r] = d1.sqrt();
+                        loc[r] = d2.sqrt();
                     }
-                    uc[r] = d1.sqrt();
-                    loc[r] = d2.sqrt();
+                    let a = lc[r];
+                    part.counts[a] += 1;
+                    for (s, v) in part.sums[a * d..(a + 1) * d].iter_mut().zip(row) {
+                        *s += v;
+                    }
                 }
-                let a = lc[r];
-                part.counts[a] += 1;
-                for (s, v) in part.sums[a * d..(a + 1) * d].iter_mut().zip(row) {
-                    *s += v;
-                }
-            }
-            part
+                part
+            })
         })
         .collect();
     let mut total = Partial {

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::util::{Rng, check_finite, check_labels_len, compact_labels, sq_dist};
+use super::util::{Rng, check_finite, check_labels_len, compact_labels, sq_dist, with_simd};
 use crate::{Error, Matrix, Result};
 
 /// Rows whose silhouette terms are accumulated together in one pass over the data.
@@ -40,35 +40,45 @@ fn silhouette_values(x: &Matrix, labels: &[usize], k: usize, rows: &[usize]) -> 
         sizes[l] += 1;
     }
     rows.par_chunks(SIL_BLOCK)
-        .flat_map_iter(|block| {
-            // sums[b * k + c]: summed distance from block row b to the rows of cluster c.
-            let mut sums = vec![0.0f64; block.len() * k];
-            for (j, yj) in data.chunks_exact(d).enumerate() {
-                let lj = labels[j];
-                for (b, &i) in block.iter().enumerate() {
-                    sums[b * k + lj] += sq_dist(&data[i * d..(i + 1) * d], yj).sqrt();
-                }
-            }
-            block
-                .iter()
-                .enumerate()
-                .map(|(b, &i)| {
-                    let own = labels[i];
-                    if sizes[own] <= 1 {
-                        return 0.0;
-                    }
-                    let s = &sums[b * k..(b + 1) * k];
-                    let a = s[own] / (sizes[own] - 1) as f64;
-                    let bmin = (0..k)
-                        .filter(|&c| c != own)
-                        .map(|c| s[c] / sizes[c] as f64)
-                        .fold(f64::INFINITY, f64::min);
-                    let den = a.max(bmin);
-                    if den > 0.0 { (bmin - a) / den } else { 0.0 }
-                })
-                .collect::<Vec<_>>()
-        })
+        .flat_map_iter(|block| with_simd(|| silhouette_block(data, d, labels, &sizes, k, block)))
         .collect()
+}
+
+/// Silhouette values of the rows in `block` (one pass over all rows).
+fn silhouette_block(
+    data: &[f64],
+    d: usize,
+    labels: &[usize],
+    sizes: &[usize],
+    k: usize,
+    block: &[usize],
+) -> Vec<f64> {
+    // sums[b * k + c]: summed distance from block row b to the rows of cluster c.
+    let mut sums = vec![0.0f64; block.len() * k];
+    for (j, yj) in data.chunks_exact(d).enumerate() {
+        let lj = labels[j];
+        for (b, &i) in block.iter().enumerate() {
+            sums[b * k + lj] += sq_dist(&data[i * d..(i + 1) * d], yj).sqrt();
+        }
+    }
+    block
+        .iter()
+        .enumerate()
+        .map(|(b, &i)| {
+            let own = labels[i];
+            if sizes[own] <= 1 {
+                return 0.0;
+            }
+            let s = &sums[b * k..(b + 1) * k];
+            let a = s[own] / (sizes[own] - 1) as f64;
+            let bmin = (0..k)
+                .filter(|&c| c != own)
+                .map(|c| s[c] / sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            let den = a.max(bmin);
+            if den > 0.0 { (bmin - a) / den } else { 0.0 }
+        })
+        .collect::<Vec<_>>()
 }
 
 /// Mean silhouette coefficient over all rows (scikit-learn's `silhouette_score`): for row

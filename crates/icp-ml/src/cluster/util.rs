@@ -54,15 +54,17 @@ impl Rng {
     }
 }
 
-/// Squared Euclidean distance, with independent accumulators so it vectorises.
-#[inline]
+/// Squared Euclidean distance, with 8 independent accumulators so it vectorises (and the
+/// same result whether the caller is compiled for SSE2 or AVX2: lanes never mix until the
+/// final, fixed-order sum).
+#[inline(always)]
 pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let ca = a.chunks_exact(4);
-    let cb = b.chunks_exact(4);
+    let mut acc = [0.0f64; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for l in 0..4 {
+        for l in 0..8 {
             let d = x[l] - y[l];
             acc[l] += d * d;
         }
@@ -72,7 +74,26 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
         let d = x - y;
         tail += d * d;
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// Runs `f` compiled with AVX2 enabled when the CPU has it (x86-64), else as is. `f` and
+/// everything it inlines (notably [`sq_dist`]) then use 256-bit vectors. Results are
+/// identical either way: Rust never contracts `a * b + c` into an FMA on its own.
+#[inline(always)]
+pub(crate) fn with_simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the running CPU supports AVX2, checked just above.
+            return unsafe { avx2(f) };
+        }
+    }
+    f()
 }
 
 /// Errors with [`Error::NonFinite`] (position in row-major order) on NaN or ±∞.
