@@ -50,7 +50,8 @@ k-means++ (greedy, 2 + ln K candidates), n_init = ${N_INIT}, max_iter = ${MAX_IT
 tol = 1e-4, seed/random_state 0; wall time of the fit only (reading excluded), both on all cores.
 icp: \`KMeans\` (Hamerly bounds, rayon), release build. "speed-up" = fastest scikit-learn
 algorithm / icp. Inertias come from different random starts, so their ratio reflects which
-local optimum each run's best start found.
+local optimum each run's best start found. One run per cell on a 2-core machine shared with
+other jobs: repeated runs varied by up to 2× in wall time (for both tools).
 
 | rows × cols | icp s | sklearn lloyd s | sklearn elkan s | speed-up | icp inertia | sklearn lloyd inertia | inertia ratio icp / sklearn |
 |---|---|---|---|---|---|---|---|

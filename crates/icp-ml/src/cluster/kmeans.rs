@@ -427,13 +427,15 @@ pub(crate) fn kmeans_plus_plus(data: &[f64], d: usize, k: usize, rng: &mut Rng) 
         .par_chunks(CHUNK_ROWS * d)
         .zip(closest.par_chunks_mut(CHUNK_ROWS))
         .map(|(xc, cc)| {
-            let c0 = &centers[..d];
-            let mut s = 0.0;
-            for (row, c) in xc.chunks_exact(d).zip(cc.iter_mut()) {
-                *c = sq_dist(row, c0);
-                s += *c;
-            }
-            s
+            with_simd(|| {
+                let c0 = &centers[..d];
+                let mut s = 0.0;
+                for (row, c) in xc.chunks_exact(d).zip(cc.iter_mut()) {
+                    *c = sq_dist(row, c0);
+                    s += *c;
+                }
+                s
+            })
         })
         .collect();
     let mut pot: f64 = partial.iter().sum();
@@ -491,9 +493,11 @@ pub(crate) fn kmeans_plus_plus(data: &[f64], d: usize, k: usize, rng: &mut Rng) 
             .par_chunks_mut(CHUNK_ROWS)
             .zip(data.par_chunks(CHUNK_ROWS * d))
             .for_each(|(cc, xc)| {
-                for (c, row) in cc.iter_mut().zip(xc.chunks_exact(d)) {
-                    *c = c.min(sq_dist(row, chosen));
-                }
+                with_simd(|| {
+                    for (c, row) in cc.iter_mut().zip(xc.chunks_exact(d)) {
+                        *c = c.min(sq_dist(row, chosen));
+                    }
+                })
             });
         pot = pots[best];
     }
