@@ -37,7 +37,12 @@ PY
 )$'\n'
 done
 skv=$($py -c 'import sklearn, numpy, threadpoolctl as t; print(f"scikit-learn {sklearn.__version__}, numpy {numpy.__version__}")')
-blas=$($py -c 'from threadpoolctl import threadpool_info as t; print(", ".join(sorted({i["internal_api"] + " " + i["version"] + " (" + str(i["num_threads"]) + " threads)" for i in t()})))')
+blas=$($py - <<'PY'
+import sklearn.cluster
+from threadpoolctl import threadpool_info
+print(", ".join(sorted({f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in threadpool_info()})))
+PY
+)
 section=$(cat <<MD
 <!-- kmeans:begin -->
 ## k-means: icp vs scikit-learn
