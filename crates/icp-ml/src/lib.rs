@@ -3,6 +3,10 @@
 //! This crate never touches files or the network; callers hand it numbers and get typed
 //! results back. Map of the crate:
 //!
+//! - [`matrix`]: [`Matrix`], the dense row-major `f64` matrix every algorithm takes.
+//! - [`cluster`]: k-means (exact, Hamerly-accelerated, parallel; and mini-batch), cluster
+//!   validity metrics (silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand index,
+//!   inertia) and Hungarian matching of centroids so segment ids stay stable across reruns.
 //! - [`stats`]: descriptive statistics (quantiles, median absolute deviation, histograms)
 //!   and robust outlier fences used by the data-health summary and the report.
 //! - [`progress`]: the observer trait through which long work reports progress.
@@ -11,9 +15,13 @@
 //!   duplicate columns) that turns a table of account features into a numeric matrix and is
 //!   saved with every model so scoring applies it verbatim.
 
+pub mod cluster;
+pub mod matrix;
 pub mod progress;
 pub mod recipe;
 pub mod stats;
+
+pub use matrix::Matrix;
 
 /// Errors raised by the algorithms of this crate.
 #[derive(Debug, thiserror::Error, PartialEq)]

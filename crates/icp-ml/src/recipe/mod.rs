@@ -60,7 +60,6 @@
 
 mod fit;
 mod frame;
-mod matrix;
 mod params;
 mod transform;
 
@@ -69,9 +68,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::matrix::Matrix;
 pub use fit::fold_assignment;
 pub use frame::{Column, ColumnData, ColumnKind, Frame};
-pub use matrix::Matrix;
 pub use params::{LogColumns, RecipeParams, Scaling};
 
 use crate::{Error, Result};

@@ -1,4 +1,5 @@
-//! [`Matrix`]: the recipe's output — a dense, row-major block of `f64` with its shape.
+//! [`Matrix`]: a dense, row-major block of `f64` with its shape — the recipe's output and the
+//! input of clustering and models.
 
 use crate::{Error, Result};
 
