@@ -36,7 +36,11 @@ fn read_columns(path: &str, names: &[&str]) -> Result<Vec<Vec<f64>>, String> {
             let v = fields
                 .get(k)
                 .and_then(|f| f.parse::<f64>().ok())
-                .ok_or(format!("{path}: line {}: column `{}` is not a number", i + 2, names[c]))?;
+                .ok_or(format!(
+                    "{path}: line {}: column `{}` is not a number",
+                    i + 2,
+                    names[c]
+                ))?;
             columns[c].push(v);
         }
     }

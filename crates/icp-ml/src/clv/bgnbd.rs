@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::optimize::{self, Settings};
 use super::special::{hyp2f1, ln_gamma};
 use super::{FORMAT_VERSION, FitReport, Rfm, check_format_version, check_rfm, softplus};
-use crate::{Error, Result};
 use crate::clv::params::BgNbdParams;
+use crate::{Error, Result};
 
 const MODEL: &str = "BG/NBD";
 
@@ -117,7 +117,12 @@ impl BgNbd {
         let n = data.len() as f64;
         let penalizer = params.penalizer;
         let objective = |theta: &[f64]| {
-            let [r, alpha, a, b] = [theta[0].exp(), theta[1].exp(), theta[2].exp(), theta[3].exp()];
+            let [r, alpha, a, b] = [
+                theta[0].exp(),
+                theta[1].exp(),
+                theta[2].exp(),
+                theta[3].exp(),
+            ];
             let penalty = penalizer * (r * r + alpha * alpha + a * a + b * b);
             -prepared.log_likelihood(r, alpha, a, b) / n + penalty
         };
@@ -133,8 +138,7 @@ impl BgNbd {
         if !(m.f.is_finite() && log_likelihood.is_finite()) {
             return Err(Error::FitFailed {
                 model: MODEL,
-                message: "the log-likelihood is not finite at any point the optimiser tried"
-                    .into(),
+                message: "the log-likelihood is not finite at any point the optimiser tried".into(),
             });
         }
         Ok(BgNbd {
@@ -169,7 +173,12 @@ impl BgNbd {
     }
 
     fn check_parameters(&self) -> Result<()> {
-        for (name, v) in [("r", self.r), ("alpha", self.alpha), ("a", self.a), ("b", self.b)] {
+        for (name, v) in [
+            ("r", self.r),
+            ("alpha", self.alpha),
+            ("a", self.a),
+            ("b", self.b),
+        ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(Error::InvalidParameter {
                     name,

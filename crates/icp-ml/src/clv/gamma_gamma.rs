@@ -108,8 +108,7 @@ impl GammaGamma {
         if !(m.f.is_finite() && log_likelihood.is_finite()) {
             return Err(Error::FitFailed {
                 model: MODEL,
-                message: "the log-likelihood is not finite at any point the optimiser tried"
-                    .into(),
+                message: "the log-likelihood is not finite at any point the optimiser tried".into(),
             });
         }
         Ok(GammaGamma {

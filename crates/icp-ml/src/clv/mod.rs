@@ -190,7 +190,11 @@ pub(crate) fn check_spend(row: usize, s: &Spend) -> Result<()> {
 
 /// `ln(1 + eˣ)` without overflow.
 pub(crate) fn softplus(x: f64) -> f64 {
-    if x > 30.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
+    if x > 30.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
 }
 
 pub(crate) fn json_error(model: &'static str, e: impl std::fmt::Display) -> Error {

@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(e.to_string(), "`tol` must be in (0, 1), got 0");
         let e = BgNbdParams::default().max_iter(3).check().unwrap_err();
         assert_eq!(e.to_string(), "`max_iter` must be ≥ 10, got 3");
-        let e = BgNbdParams::default().penalizer(f64::NAN).check().unwrap_err();
+        let e = BgNbdParams::default()
+            .penalizer(f64::NAN)
+            .check()
+            .unwrap_err();
         assert_eq!(e.to_string(), "`penalizer` must be finite and ≥ 0, got NaN");
     }
 }

@@ -90,7 +90,11 @@ mod tests {
         let ln99: f64 = (1..100).map(|k| (k as f64).ln()).sum();
         assert!(close(ln_gamma(100.0), ln99, 1e-13));
         // Γ(0.243) by the recurrence Γ(x+1) = xΓ(x).
-        assert!(close(ln_gamma(0.243), ln_gamma(1.243) - 0.243f64.ln(), 1e-14));
+        assert!(close(
+            ln_gamma(0.243),
+            ln_gamma(1.243) - 0.243f64.ln(),
+            1e-14
+        ));
         assert!(close(ln_gamma(-0.5), (2.0 * PI.sqrt()).ln(), 1e-14));
         assert_eq!(ln_gamma(0.0), f64::INFINITY);
         assert_eq!(ln_gamma(-2.0), f64::INFINITY);

@@ -129,7 +129,11 @@ impl KaplanMeier {
     /// S(t): the estimated probability of lasting beyond `t` (1 before the first event).
     pub fn survival(&self, t: f64) -> f64 {
         let i = self.steps.partition_point(|s| s.time <= t);
-        if i == 0 { 1.0 } else { self.steps[i - 1].survival }
+        if i == 0 {
+            1.0
+        } else {
+            self.steps[i - 1].survival
+        }
     }
 
     /// The median survival time: the smallest time at which S drops to 0.5 or below
@@ -194,7 +198,10 @@ impl KaplanMeier {
             if !ok {
                 return Err(json_error(
                     MODEL,
-                    format!("the table is not a non-increasing step function at time {}", s.time),
+                    format!(
+                        "the table is not a non-increasing step function at time {}",
+                        s.time
+                    ),
                 ));
             }
             previous = (s.time, s.survival);
