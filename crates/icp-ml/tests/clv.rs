@@ -334,6 +334,11 @@ fn expected_purchases_start_at_zero_and_grow_with_the_horizon() {
         }
         previous = e;
     }
+    let too_long = model.expected_purchases(1e9, &customers).unwrap_err();
+    assert!(
+        matches!(too_long, Error::InvalidParameter { name: "t", .. }),
+        "{too_long}"
+    );
     let mut before = 0.0;
     for t in [1.0, 10.0, 100.0] {
         let e = model.expected_purchases_new(t).unwrap();

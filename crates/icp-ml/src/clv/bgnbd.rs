@@ -251,6 +251,9 @@ impl BgNbd {
 
     /// Expected number of repeat purchases of each customer in the next `t` periods (after
     /// their age `T`), equation (10) of the paper. Increases with `t`.
+    ///
+    /// Horizons up to about 2,500 × (α + T) are supported (centuries, in weeks); beyond,
+    /// the hypergeometric series does not settle and `t` is refused.
     pub fn expected_purchases(&self, t: f64, customers: &[Rfm]) -> Result<Vec<f64>> {
         check_horizon(t)?;
         customers
@@ -258,7 +261,12 @@ impl BgNbd {
             .enumerate()
             .map(|(row, c)| {
                 check_rfm(row, c)?;
-                Ok(self.conditional_expectation(t, c))
+                let e = self.conditional_expectation(t, c);
+                if e.is_finite() {
+                    Ok(e)
+                } else {
+                    Err(horizon_too_long(t))
+                }
             })
             .collect()
     }
@@ -272,7 +280,12 @@ impl BgNbd {
             recency: 0.0,
             age: 0.0,
         };
-        Ok(self.conditional_expectation(t, &c))
+        let e = self.conditional_expectation(t, &c);
+        if e.is_finite() {
+            Ok(e)
+        } else {
+            Err(horizon_too_long(t))
+        }
     }
 
     fn conditional_expectation(&self, t: f64, c: &Rfm) -> f64 {
@@ -317,6 +330,14 @@ impl BgNbd {
             .check_parameters()
             .map_err(|e| super::json_error(MODEL, e))?;
         Ok(model)
+    }
+}
+
+fn horizon_too_long(t: f64) -> Error {
+    Error::InvalidParameter {
+        name: "t",
+        expected: "a horizon the series can sum (up to about 2,500 × (α + age))",
+        found: t.to_string(),
     }
 }
 
