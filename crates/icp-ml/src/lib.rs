@@ -14,8 +14,11 @@
 //!   indicators, one-hot and out-of-fold target encoding, scaling, pruning of constant and
 //!   duplicate columns) that turns a table of account features into a numeric matrix and is
 //!   saved with every model so scoring applies it verbatim.
+//! - [`clv`]: customer lifetime value: BG/NBD and Gamma–Gamma for repeat purchases,
+//!   Kaplan–Meier survival of subscription tenure, and the LTV helpers built on them.
 
 pub mod cluster;
+pub mod clv;
 pub mod matrix;
 pub mod progress;
 pub mod recipe;
@@ -62,6 +65,33 @@ pub enum Error {
     /// Every training value of a column is missing, so nothing can be learned from it.
     #[error("column `{column}` has no value in the training rows (every value is missing)")]
     AllMissing { column: String },
+    /// One input record holds a value a model cannot take, e.g. "row 3: `recency` must be ≤
+    /// `age` (12), got 14". Rows are 0-based positions in the input.
+    #[error("row {row}: `{field}` {problem}")]
+    InvalidRecord {
+        row: usize,
+        field: &'static str,
+        problem: String,
+    },
+    /// Two inputs that need one value per row have different lengths.
+    #[error("`{field}` has {found} values but {expected} were expected (one per row)")]
+    LengthMismatch {
+        field: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// A model could not be fitted on the data given.
+    #[error("cannot fit the {model} model: {message}")]
+    FitFailed {
+        model: &'static str,
+        message: String,
+    },
+    /// A saved model is not valid JSON or its parameters are out of range.
+    #[error("invalid saved {model} model: {message}")]
+    InvalidModel {
+        model: &'static str,
+        message: String,
+    },
     /// There is nothing to fit on.
     #[error("nothing to fit on: {what}")]
     EmptyInput { what: &'static str },
