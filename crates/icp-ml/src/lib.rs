@@ -10,10 +10,22 @@
 //!   indicators, one-hot and out-of-fold target encoding, scaling, pruning of constant and
 //!   duplicate columns) that turns a table of account features into a numeric matrix and is
 //!   saved with every model so scoring applies it verbatim.
+//! - [`sequence`]: journeys — PrefixSpan frequent sequential patterns over event-type ids with
+//!   conversion rate and lift, and a first-order Markov transition model with its likely next
+//!   step.
+//! - [`surge`]: buying-cycle timing — surge episodes of one account's daily activity against
+//!   its own history (robust z-score or CUSUM, several signals combined), and the intent
+//!   vendors' 3-weeks-vs-12-weeks baseline.
+//! - [`weights`]: learned engagement weights — time-decayed counts per event type, L2
+//!   logistic regression, a 0–100 engagement score comparable across accounts, the
+//!   equal-points baseline and ROC-AUC.
 
 pub mod progress;
 pub mod recipe;
+pub mod sequence;
 pub mod stats;
+pub mod surge;
+pub mod weights;
 
 /// Errors raised by the algorithms of this crate.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -73,6 +85,40 @@ pub enum Error {
     /// A saved model or recipe is not valid JSON or does not describe a consistent model.
     #[error("invalid saved recipe: {message}")]
     Json { message: String },
+    // --- behaviour (sequence, surge, weights) ---
+    /// Rows passed to a fitted model do not have the number of features seen at fit.
+    #[error("expected {expected} features per row (as at fit), found {found}")]
+    FeatureCount { expected: usize, found: usize },
+    /// Two inputs that must line up do not have the same length.
+    #[error("{what}: expected {expected} values, found {found}")]
+    LengthMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// A count that must be ≥ 0 is negative.
+    #[error("{what} holds a negative value ({value}) at position {index}")]
+    Negative {
+        what: &'static str,
+        index: usize,
+        value: f64,
+    },
+    /// An id (event type, state) is outside the range the model knows.
+    #[error("{what} {index} is out of range: expected < {len}")]
+    OutOfRange {
+        what: &'static str,
+        index: usize,
+        len: usize,
+    },
+    /// A computation that compares two outcomes was given only one.
+    #[error("{what} needs both outcomes, but every label is {label}")]
+    OneClass { what: &'static str, label: bool },
+    /// A named signal required by the parameters is not among the inputs.
+    #[error("signal `{name}` is required by the parameters but was not given")]
+    UnknownSignal { name: String },
+    /// A saved model (not a recipe) is not valid JSON or not a consistent model.
+    #[error("invalid saved model: {message}")]
+    InvalidModel { message: String },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
