@@ -1,0 +1,309 @@
+//! Surge detection on one account's daily series against its own history: per-signal robust
+//! scores ([`signal_scores`]), the configurable combination of signals and the assembly of
+//! alarm days into [`SurgeEpisode`]s ([`detect_surges`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::params::{SurgeMethod, SurgeParams};
+use crate::{Error, Result};
+
+/// One named daily series of an account (day 0 first), e.g. total events, pricing-page
+/// views, new contacts. Counts must be finite and ≥ 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Signal<'a> {
+    pub name: &'a str,
+    pub counts: &'a [f64],
+}
+
+impl<'a> Signal<'a> {
+    pub fn new(name: &'a str, counts: &'a [f64]) -> Signal<'a> {
+        Signal { name, counts }
+    }
+}
+
+/// A buying-cycle surge: a stretch of alarm days (merged across the refractory period).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurgeEpisode {
+    /// First alarm day (index into the series).
+    pub start_day: usize,
+    /// Last alarm day (inclusive).
+    pub end_day: usize,
+    /// Day of the highest score.
+    pub peak_day: usize,
+    /// Highest score of a fired signal during the episode (a robust z, a CUSUM statistic,
+    /// or for the intent baseline a ratio of rates).
+    pub peak_score: f64,
+    /// Names of the signals that fired on at least one alarm day, in input order.
+    pub signals: Vec<String>,
+}
+
+/// Per-day score of one signal: `None` before `window_days + baseline_days − 1` days of
+/// history; `fired` says whether the signal fires that day (score over its threshold and
+/// window sum ≥ `min_window_count`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalScores {
+    pub score: Vec<Option<f64>>,
+    pub fired: Vec<bool>,
+}
+
+pub(super) fn check_counts(counts: &[f64]) -> Result<()> {
+    for (index, &v) in counts.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(Error::NonFinite { index });
+        }
+        if v < 0.0 {
+            return Err(Error::Negative {
+                what: "daily counts",
+                index,
+                value: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Sum of `x[t − s + 1 ..= t]` without its `trim` largest values, for every `t ≥ s − 1`
+/// (entries before are 0 and unused).
+fn window_sums(x: &[f64], s: usize, trim: usize, buf: &mut Vec<f64>) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    if x.len() < s {
+        return out;
+    }
+    for t in s - 1..x.len() {
+        let w = &x[t + 1 - s..=t];
+        let sum: f64 = w.iter().sum();
+        let dropped = match trim {
+            0 => 0.0,
+            1 => w.iter().copied().fold(0.0, f64::max),
+            _ => {
+                buf.clear();
+                buf.extend_from_slice(w);
+                buf.select_nth_unstable_by(trim - 1, |a, b| b.total_cmp(a));
+                buf[..trim].iter().sum()
+            }
+        };
+        out[t] = sum - dropped;
+    }
+    out
+}
+
+fn median_in_place(v: &mut [f64]) -> f64 {
+    let n = v.len();
+    let (_, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        hi
+    } else {
+        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo + hi) / 2.0
+    }
+}
+
+/// Scores one daily series against its own trailing baseline (see [`SurgeParams`]).
+pub fn signal_scores(counts: &[f64], params: &SurgeParams) -> Result<SignalScores> {
+    params.check()?;
+    check_counts(counts)?;
+    Ok(scores_unchecked(counts, params))
+}
+
+fn scores_unchecked(x: &[f64], p: &SurgeParams) -> SignalScores {
+    let n = x.len();
+    let s = p.window_days;
+    let b = p.baseline_days;
+    let mut score = vec![None; n];
+    let mut fired = vec![false; n];
+    let first = s + b - 1;
+    if n <= first {
+        return SignalScores { score, fired };
+    }
+    let mut buf = Vec::with_capacity(b);
+    let trim = match p.method {
+        SurgeMethod::RobustZ => p.trim_days,
+        SurgeMethod::Cusum => 0,
+    };
+    let sums = window_sums(x, s, trim, &mut buf);
+    let mut cusum = 0.0f64;
+    for t in first..n {
+        // Windows lying inside the baseline [t − s − b + 1, t − s] end in [t − b, t − s].
+        buf.clear();
+        let mut e = t - s;
+        loop {
+            buf.push(sums[e]);
+            if e < t - b + p.baseline_step {
+                break;
+            }
+            e -= p.baseline_step;
+        }
+        let med = median_in_place(&mut buf);
+        for v in buf.iter_mut() {
+            *v = (*v - med).abs();
+        }
+        let mad = median_in_place(&mut buf);
+        let scale = (1.4826 * mad).max(med.max(0.0).sqrt()).max(p.min_scale);
+        let enough = sums[t] >= p.min_window_count;
+        match p.method {
+            SurgeMethod::RobustZ => {
+                let z = (sums[t] - med) / scale;
+                score[t] = Some(z);
+                fired[t] = enough && z >= p.z_threshold;
+            }
+            SurgeMethod::Cusum => {
+                let sf = s as f64;
+                let u = ((x[t] - med / sf) / (scale / sf.sqrt())).clamp(-p.cusum_clip, p.cusum_clip);
+                cusum = (cusum + u - p.cusum_k).max(0.0);
+                score[t] = Some(cusum);
+                fired[t] = enough && cusum >= p.cusum_h;
+            }
+        }
+    }
+    SignalScores { score, fired }
+}
+
+/// Alarm days → episodes: runs shorter than `min_duration` are dropped, then a run starting
+/// at most `refractory` days after the previous episode's end is merged into it.
+/// `day[t] = Some((score, mask))` on alarm days, `mask` the fired signals (bit i = signal i).
+pub(super) fn episodes(
+    day: &[Option<(f64, u64)>],
+    names: &[&str],
+    min_duration: usize,
+    refractory: usize,
+) -> Vec<SurgeEpisode> {
+    struct Run {
+        start: usize,
+        end: usize,
+        peak_day: usize,
+        peak: f64,
+        mask: u64,
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    let mut current: Option<Run> = None;
+    for (t, d) in day.iter().enumerate() {
+        match (d, current.as_mut()) {
+            (Some((sc, m)), Some(r)) => {
+                r.end = t;
+                r.mask |= m;
+                if *sc > r.peak {
+                    r.peak = *sc;
+                    r.peak_day = t;
+                }
+            }
+            (Some((sc, m)), None) => {
+                current = Some(Run {
+                    start: t,
+                    end: t,
+                    peak_day: t,
+                    peak: *sc,
+                    mask: *m,
+                });
+            }
+            (None, _) => runs.extend(current.take()),
+        }
+    }
+    runs.extend(current.take());
+    let mut merged: Vec<Run> = Vec::new();
+    for r in runs
+        .into_iter()
+        .filter(|r| r.end - r.start + 1 >= min_duration)
+    {
+        match merged.last_mut() {
+            Some(prev) if r.start - prev.end <= refractory + 1 => {
+                prev.end = r.end;
+                prev.mask |= r.mask;
+                if r.peak > prev.peak {
+                    prev.peak = r.peak;
+                    prev.peak_day = r.peak_day;
+                }
+            }
+            _ => merged.push(r),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|r| SurgeEpisode {
+            start_day: r.start,
+            end_day: r.end,
+            peak_day: r.peak_day,
+            peak_score: r.peak,
+            signals: names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| r.mask & (1 << i) != 0)
+                .map(|(_, n)| n.to_string())
+                .collect(),
+        })
+        .collect()
+}
+
+/// Surge episodes of one account from several daily series of equal length. A day is an
+/// alarm day when at least `min_signals` signals fire and every signal in
+/// `required_signals` fires; alarm days become episodes through `min_duration_days` and
+/// `refractory_days`.
+///
+/// Errors: bad parameters; no signal or more than 64; series of different lengths; a
+/// negative or non-finite count; a required signal not given; `min_signals` above the number
+/// of signals given.
+pub fn detect_surges(signals: &[Signal<'_>], params: &SurgeParams) -> Result<Vec<SurgeEpisode>> {
+    params.check()?;
+    if signals.is_empty() {
+        return Err(Error::EmptyInput {
+            what: "no signal given to surge detection",
+        });
+    }
+    if signals.len() > 64 {
+        return Err(Error::InvalidParameter {
+            name: "signals",
+            expected: "at most 64 series",
+            found: signals.len().to_string(),
+        });
+    }
+    if params.min_signals > signals.len() {
+        return Err(Error::InvalidParameter {
+            name: "min_signals",
+            expected: "≤ the number of signals given",
+            found: format!("{} ({} signals given)", params.min_signals, signals.len()),
+        });
+    }
+    let n = signals[0].counts.len();
+    let mut required = 0u64;
+    for name in &params.required_signals {
+        match signals.iter().position(|s| s.name == name) {
+            Some(i) => required |= 1 << i,
+            None => return Err(Error::UnknownSignal { name: name.clone() }),
+        }
+    }
+    for s in signals {
+        if s.counts.len() != n {
+            return Err(Error::LengthMismatch {
+                what: "daily series (all signals cover the same days)",
+                expected: n,
+                found: s.counts.len(),
+            });
+        }
+        check_counts(s.counts)?;
+    }
+    let scored: Vec<SignalScores> = signals
+        .iter()
+        .map(|s| scores_unchecked(s.counts, params))
+        .collect();
+    let day: Vec<Option<(f64, u64)>> = (0..n)
+        .map(|t| {
+            let mut mask = 0u64;
+            let mut best = f64::NEG_INFINITY;
+            for (i, sc) in scored.iter().enumerate() {
+                if sc.fired[t] {
+                    mask |= 1 << i;
+                    best = best.max(sc.score[t].unwrap_or(f64::NEG_INFINITY));
+                }
+            }
+            let alarm =
+                mask.count_ones() as usize >= params.min_signals && mask & required == required;
+            alarm.then_some((best, mask))
+        })
+        .collect();
+    let names: Vec<&str> = signals.iter().map(|s| s.name).collect();
+    Ok(episodes(
+        &day,
+        &names,
+        params.min_duration_days,
+        params.refractory_days,
+    ))
+}
