@@ -200,9 +200,8 @@ impl<S: AsRef<[u32]> + Sync> Miner<'_, S> {
     }
 
     fn converted(&self, db: &[Entry]) -> usize {
-        self.outcomes.map_or(0, |o| {
-            db.iter().filter(|&&(s, _)| o[s as usize]).count()
-        })
+        self.outcomes
+            .map_or(0, |o| db.iter().filter(|&&(s, _)| o[s as usize]).count())
     }
 
     fn grow(

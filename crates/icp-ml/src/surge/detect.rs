@@ -148,8 +148,9 @@ fn scores_unchecked(x: &[f64], p: &SurgeParams) -> SignalScores {
             }
             SurgeMethod::Cusum => {
                 let sf = s as f64;
-                let u = ((x[t] - med / sf) / (scale / sf.sqrt())).clamp(-p.cusum_clip, p.cusum_clip);
-                cusum = (cusum + u - p.cusum_k).max(0.0);
+                let daily_scale = (scale / sf.sqrt()).max(p.min_scale);
+                let u = ((x[t] - med / sf) / daily_scale).clamp(-p.cusum_clip, p.cusum_clip);
+                cusum = (cusum + u - p.cusum_k).clamp(0.0, 2.0 * p.cusum_h);
                 score[t] = Some(cusum);
                 fired[t] = enough && cusum >= p.cusum_h;
             }

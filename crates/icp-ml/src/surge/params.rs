@@ -14,8 +14,10 @@ pub enum SurgeMethod {
     /// `window_days` sums inside the trailing baseline; fires at `z ≥ z_threshold`.
     #[default]
     RobustZ,
-    /// One-sided CUSUM of daily counts standardised by the same robust baseline
-    /// (clipped at `cusum_clip`, allowance `cusum_k`); fires at `C ≥ cusum_h`.
+    /// One-sided CUSUM of daily counts standardised by the same robust baseline (daily
+    /// mean `median / window_days`, daily scale `max(scale / √window_days, min_scale)`),
+    /// clipped at ±`cusum_clip`, allowance `cusum_k`; fires at `C ≥ cusum_h`. `C` is capped
+    /// at `2·cusum_h` so the alarm ends soon after activity returns to normal.
     Cusum,
 }
 
@@ -38,7 +40,8 @@ pub struct SurgeParams {
     /// Robust z-score at or above which a signal fires (default 3).
     pub z_threshold: f64,
     /// Floor of the robust scale (the scale is `max(1.4826·MAD, √median, min_scale)`), so a
-    /// near-silent account does not alarm on 2 events (default 1).
+    /// near-silent account does not alarm on a handful of events: with the defaults its
+    /// (trimmed) window must exceed its median by 4.5 (default 1.5).
     pub min_scale: f64,
     /// A signal fires only when its window sum reaches this count (default 3).
     pub min_window_count: f64,
@@ -69,7 +72,7 @@ impl Default for SurgeParams {
             trim_days: 1,
             method: SurgeMethod::RobustZ,
             z_threshold: 3.0,
-            min_scale: 1.0,
+            min_scale: 1.5,
             min_window_count: 3.0,
             cusum_k: 0.5,
             cusum_h: 5.0,
@@ -154,7 +157,10 @@ impl SurgeParams {
             return Err(invalid(
                 "baseline_days",
                 "≥ `window_days`",
-                format!("{} (window_days = {})", self.baseline_days, self.window_days),
+                format!(
+                    "{} (window_days = {})",
+                    self.baseline_days, self.window_days
+                ),
             ));
         }
         if self.baseline_step == 0 {

@@ -200,8 +200,7 @@ impl EngagementModel {
 
     /// Loads a model saved by [`EngagementModel::to_json`].
     pub fn from_json(json: &str) -> Result<EngagementModel> {
-        let model: EngagementModel =
-            crate::sequence::from_json(json, ENGAGEMENT_FORMAT_VERSION)?;
+        let model: EngagementModel = crate::sequence::from_json(json, ENGAGEMENT_FORMAT_VERSION)?;
         model.params.check()?;
         model.logistic.validate()?;
         if model.event_types.len() != model.logistic.n_features() {

@@ -298,7 +298,11 @@ impl LogisticModel {
 
     /// Probability of the positive outcome per row.
     pub fn predict_proba(&self, x: &Matrix) -> Result<Vec<f64>> {
-        Ok(self.decision_function(x)?.into_iter().map(sigmoid).collect())
+        Ok(self
+            .decision_function(x)?
+            .into_iter()
+            .map(sigmoid)
+            .collect())
     }
 
     /// The model as pretty JSON.
