@@ -87,15 +87,47 @@ fn window_sums(x: &[f64], s: usize, trim: usize, buf: &mut Vec<f64>) -> Vec<f64>
     out
 }
 
-fn median_in_place(v: &mut [f64]) -> f64 {
+/// Median and median absolute deviation of a sorted, non-empty slice (the mean of the two
+/// middle values for an even length), the deviations merged outward from the median.
+fn median_mad_sorted(v: &[f64]) -> (f64, f64) {
     let n = v.len();
-    let (_, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
-    if n % 2 == 1 {
-        hi
+    let med = if n % 2 == 1 {
+        v[n / 2]
     } else {
-        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo + hi) / 2.0
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    // Deviations left of the median grow as i falls, right of it as j rises.
+    let mut j = v.partition_point(|&x| x < med);
+    let mut i = j;
+    let mut take = || {
+        let left = (i > 0).then(|| med - v[i - 1]);
+        let right = (j < n).then(|| v[j] - med);
+        match (left, right) {
+            (Some(l), Some(r)) if l <= r => {
+                i -= 1;
+                l
+            }
+            (Some(l), None) => {
+                i -= 1;
+                l
+            }
+            (_, Some(r)) => {
+                j += 1;
+                r
+            }
+            (None, None) => 0.0,
+        }
+    };
+    for _ in 0..(n - 1) / 2 {
+        take();
     }
+    let mid = take();
+    let mad = if n % 2 == 1 {
+        mid
+    } else {
+        (mid + take()) / 2.0
+    };
+    (med, mad)
 }
 
 /// Scores one daily series against its own trailing baseline (see [`SurgeParams`]).
@@ -115,29 +147,38 @@ fn scores_unchecked(x: &[f64], p: &SurgeParams) -> SignalScores {
     if n <= first {
         return SignalScores { score, fired };
     }
-    let mut buf = Vec::with_capacity(b);
+    let mut buf = Vec::with_capacity(s);
     let trim = match p.method {
         SurgeMethod::RobustZ => p.trim_days,
         SurgeMethod::Cusum => 0,
     };
     let sums = window_sums(x, s, trim, &mut buf);
     let mut cusum = 0.0f64;
+    // The baseline window sums, kept sorted. With `baseline_step = 1` the set slides by one
+    // window a day (one removal, one insertion); otherwise it is rebuilt.
+    let mut sorted: Vec<f64> = Vec::with_capacity(b);
     for t in first..n {
         // Windows lying inside the baseline [t − s − b + 1, t − s] end in [t − b, t − s].
-        buf.clear();
-        let mut e = t - s;
-        loop {
-            buf.push(sums[e]);
-            if e < t - b + p.baseline_step {
-                break;
+        if p.baseline_step == 1 && t > first {
+            let out = sums[t - b - 1];
+            let at = sorted.partition_point(|&v| v < out);
+            sorted.remove(at);
+            let inn = sums[t - s];
+            let at = sorted.partition_point(|&v| v < inn);
+            sorted.insert(at, inn);
+        } else {
+            sorted.clear();
+            let mut e = t - s;
+            loop {
+                sorted.push(sums[e]);
+                if e < t - b + p.baseline_step {
+                    break;
+                }
+                e -= p.baseline_step;
             }
-            e -= p.baseline_step;
+            sorted.sort_unstable_by(f64::total_cmp);
         }
-        let med = median_in_place(&mut buf);
-        for v in buf.iter_mut() {
-            *v = (*v - med).abs();
-        }
-        let mad = median_in_place(&mut buf);
+        let (med, mad) = median_mad_sorted(&sorted);
         let scale = (1.4826 * mad).max(med.max(0.0).sqrt()).max(p.min_scale);
         let enough = sums[t] >= p.min_window_count;
         match p.method {
@@ -307,4 +348,52 @@ pub fn detect_surges(signals: &[Signal<'_>], params: &SurgeParams) -> Result<Vec
         params.min_duration_days,
         params.refractory_days,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(v: &[f64]) -> (f64, f64) {
+        let median = |w: &mut Vec<f64>| {
+            w.sort_by(f64::total_cmp);
+            let n = w.len();
+            if n % 2 == 1 {
+                w[n / 2]
+            } else {
+                (w[n / 2 - 1] + w[n / 2]) / 2.0
+            }
+        };
+        let m = median(&mut v.to_vec());
+        (m, median(&mut v.iter().map(|x| (x - m).abs()).collect()))
+    }
+
+    #[test]
+    fn median_and_mad_by_merge_equal_the_naive_ones() {
+        let mut state = 7u64;
+        for n in 1..60 {
+            let mut v: Vec<f64> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    ((state >> 33) % 9) as f64
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            assert_eq!(median_mad_sorted(&v), naive(&v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn sliding_baseline_equals_rebuilt_baseline() {
+        let x: Vec<f64> = (0..300)
+            .map(|t| ((t * 7919) % 13) as f64 + (t / 50) as f64)
+            .collect();
+        let p = SurgeParams::default();
+        let sliding = scores_unchecked(&x, &p);
+        // Day t scored on the 104 days ending at t: its first scored day, so rebuilt.
+        for t in [103, 150, 222, 299] {
+            let rebuilt = scores_unchecked(&x[t - 103..=t], &p);
+            assert_eq!(rebuilt.score[103], sliding.score[t]);
+        }
+    }
 }
