@@ -71,7 +71,9 @@ fn main() {
         .collect();
     let outcomes: Vec<bool> = accounts.iter().map(|a| a.converted).collect();
     let mut rows = Vec::new();
-    for (share, max_len) in [(0.05, 3)] {
+    // Settings to time (add rows here, e.g. (0.5, 4)).
+    let settings: Vec<(f64, usize)> = vec![(0.05, 3)];
+    for (share, max_len) in settings {
         let params = PrefixSpanParams::default()
             .min_support(MinSupport::Share(share))
             .max_pattern_len(max_len);

@@ -564,8 +564,8 @@ fn logistic_regression_recovers_planted_coefficients() {
     );
     // Standardised and original units agree: coef = coef_std / scale.
     let (mean, scale) = model.standardisation();
-    for j in 0..4 {
-        assert!((model.coef()[j] - model.coef_std()[j] / scale[j]).abs() < 1e-12);
+    for ((c, cs), sc) in model.coef().iter().zip(model.coef_std()).zip(scale) {
+        assert!((c - cs / sc).abs() < 1e-12);
     }
     let back = model.intercept_std() - (0..4).map(|j| model.coef()[j] * mean[j]).sum::<f64>();
     assert!((back - model.intercept()).abs() < 1e-9);

@@ -134,7 +134,7 @@ impl LogisticModel {
         }
         for s in scale.iter_mut() {
             *s = (*s / n as f64).sqrt();
-            if !(*s > 1e-12 * (1.0 + s.abs())) || !s.is_finite() {
+            if !s.is_finite() || *s <= 1e-12 {
                 *s = 1.0;
             }
         }
