@@ -16,13 +16,25 @@
 //!   saved with every model so scoring applies it verbatim.
 //! - [`clv`]: customer lifetime value: BG/NBD and Gamma–Gamma for repeat purchases,
 //!   Kaplan–Meier survival of subscription tenure, and the LTV helpers built on them.
+//! - [`sequence`]: journeys — PrefixSpan frequent sequential patterns over event-type ids with
+//!   conversion rate and lift, and a first-order Markov transition model with its likely next
+//!   step.
+//! - [`surge`]: buying-cycle timing — surge episodes of one account's daily activity against
+//!   its own history (robust z-score or CUSUM, several signals combined), and the intent
+//!   vendors' 3-weeks-vs-12-weeks baseline.
+//! - [`weights`]: learned engagement weights — time-decayed counts per event type, L2
+//!   logistic regression, a 0–100 engagement score comparable across accounts, the
+//!   equal-points baseline and ROC-AUC.
 
 pub mod cluster;
 pub mod clv;
 pub mod matrix;
 pub mod progress;
 pub mod recipe;
+pub mod sequence;
 pub mod stats;
+pub mod surge;
+pub mod weights;
 
 pub use matrix::Matrix;
 
@@ -111,6 +123,30 @@ pub enum Error {
     /// A saved model or recipe is not valid JSON or does not describe a consistent model.
     #[error("invalid saved recipe: {message}")]
     Json { message: String },
+    // --- behaviour (sequence, surge, weights) ---
+    /// Rows passed to a fitted model do not have the number of features seen at fit.
+    #[error("expected {expected} features per row (as at fit), found {found}")]
+    FeatureCount { expected: usize, found: usize },
+    /// A count that must be ≥ 0 is negative.
+    #[error("{what} holds a negative value ({value}) at position {index}")]
+    Negative {
+        what: &'static str,
+        index: usize,
+        value: f64,
+    },
+    /// An id (event type, state) is outside the range the model knows.
+    #[error("{what} {index} is out of range: expected < {len}")]
+    OutOfRange {
+        what: &'static str,
+        index: usize,
+        len: usize,
+    },
+    /// A computation that compares two outcomes was given only one.
+    #[error("{what} needs both outcomes, but every label is {label}")]
+    OneClass { what: &'static str, label: bool },
+    /// A named signal required by the parameters is not among the inputs.
+    #[error("signal `{name}` is required by the parameters but was not given")]
+    UnknownSignal { name: String },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
