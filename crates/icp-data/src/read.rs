@@ -53,21 +53,40 @@ pub enum RowProblem {
 type JsonRow = std::result::Result<Map<String, Value>, String>;
 
 enum Rows {
-    Csv(Vec<(u64, csv::ByteRecord)>),
+    /// The first `len` records are this batch's; the rest are kept to be refilled.
+    Csv {
+        records: Vec<(u64, csv::ByteRecord)>,
+        len: usize,
+    },
     Json(Vec<(u64, JsonRow)>),
-    Arrow { first_row: u64, batch: RecordBatch },
+    Arrow {
+        first_row: u64,
+        batch: RecordBatch,
+    },
 }
 
-/// A batch of raw rows.
+/// A batch of raw rows; one is refilled again and again by [`Source::read_batch`].
 pub struct RawBatch {
     rows: Rows,
     headers: std::sync::Arc<Vec<String>>,
 }
 
+impl Default for RawBatch {
+    fn default() -> Self {
+        RawBatch {
+            rows: Rows::Csv {
+                records: Vec::new(),
+                len: 0,
+            },
+            headers: std::sync::Arc::new(Vec::new()),
+        }
+    }
+}
+
 impl RawBatch {
     pub fn len(&self) -> usize {
         match &self.rows {
-            Rows::Csv(r) => r.len(),
+            Rows::Csv { len, .. } => *len,
             Rows::Json(r) => r.len(),
             Rows::Arrow { batch, .. } => batch.num_rows(),
         }
@@ -81,7 +100,7 @@ impl RawBatch {
     /// number in a Parquet file.
     pub fn line(&self, i: usize) -> u64 {
         match &self.rows {
-            Rows::Csv(r) => r[i].0,
+            Rows::Csv { records, .. } => records[i].0,
             Rows::Json(r) => r[i].0,
             Rows::Arrow { first_row, .. } => first_row + i as u64,
         }
@@ -89,8 +108,8 @@ impl RawBatch {
 
     pub fn problem(&self, i: usize) -> Option<RowProblem> {
         match &self.rows {
-            Rows::Csv(r) => {
-                let found = r[i].1.len();
+            Rows::Csv { records, .. } => {
+                let found = records[i].1.len();
                 (found != self.headers.len()).then_some(RowProblem::FieldCount {
                     expected: self.headers.len(),
                     found,
@@ -104,8 +123,8 @@ impl RawBatch {
     /// Index of the first field of row `i` that is not valid UTF-8 (CSV only).
     pub fn invalid_utf8_field(&self, i: usize) -> Option<usize> {
         match &self.rows {
-            Rows::Csv(r) => {
-                let rec = &r[i].1;
+            Rows::Csv { records, .. } => {
+                let rec = &records[i].1;
                 if std::str::from_utf8(rec.as_slice()).is_ok() {
                     return None;
                 }
@@ -118,7 +137,7 @@ impl RawBatch {
     /// Cell of row `i` in source column `col`.
     pub fn cell(&self, i: usize, col: usize) -> CellRef<'_> {
         match &self.rows {
-            Rows::Csv(r) => match r[i].1.get(col) {
+            Rows::Csv { records, .. } => match records[i].1.get(col) {
                 Some(b) if !b.is_empty() => CellRef::Bytes(b),
                 _ => CellRef::Null,
             },
@@ -293,33 +312,47 @@ impl Source {
         self.size
     }
 
-    /// The next batch of at most [`BATCH_ROWS`] rows; `None` at the end.
-    pub fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+    /// Fills `batch` with the next rows (at most [`BATCH_ROWS`]), reusing its buffers;
+    /// `false` at the end of the file.
+    pub fn read_batch(&mut self, batch: &mut RawBatch) -> Result<bool> {
+        batch.headers.clone_from(&self.headers);
         let path = &self.path;
         let rows = match &mut self.inner {
             Inner::Csv {
                 reader,
                 embedded_newlines,
             } => {
-                let mut rows = Vec::with_capacity(1024);
-                let mut rec = csv::ByteRecord::new();
-                while rows.len() < BATCH_ROWS {
-                    match reader.read_byte_record(&mut rec) {
+                if !matches!(batch.rows, Rows::Csv { .. }) {
+                    batch.rows = Rows::Csv {
+                        records: Vec::new(),
+                        len: 0,
+                    };
+                }
+                let Rows::Csv { records, len } = &mut batch.rows else {
+                    unreachable!("set just above")
+                };
+                *len = 0;
+                while *len < BATCH_ROWS {
+                    if *len == records.len() {
+                        records.push((0, csv::ByteRecord::new()));
+                    }
+                    let (line, rec) = &mut records[*len];
+                    match reader.read_byte_record(rec) {
                         Ok(false) => break,
                         Ok(true) => {
-                            let line = rec.position().map_or(0, |p| p.line()) + *embedded_newlines;
+                            *line = rec.position().map_or(0, |p| p.line()) + *embedded_newlines;
                             *embedded_newlines +=
                                 rec.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
                             // A line holding nothing at all is not a row.
                             if rec.len() == 1 && rec[0].is_empty() {
                                 continue;
                             }
-                            rows.push((line, rec.clone()));
+                            *len += 1;
                         }
                         Err(e) => return Err(csv_error(path, e)),
                     }
                 }
-                Rows::Csv(rows)
+                return Ok(*len > 0);
             }
             Inner::Json {
                 lines,
@@ -346,7 +379,7 @@ impl Source {
                 Rows::Json(rows)
             }
             Inner::Parquet { reader, next_row } => match reader.next() {
-                None => return Ok(None),
+                None => return Ok(false),
                 Some(Err(e)) => {
                     return Err(Error::unusable(
                         path,
@@ -361,11 +394,8 @@ impl Source {
                 }
             },
         };
-        let batch = RawBatch {
-            rows,
-            headers: self.headers.clone(),
-        };
-        Ok((!batch.is_empty()).then_some(batch))
+        batch.rows = rows;
+        Ok(!batch.is_empty())
     }
 }
 

@@ -16,6 +16,7 @@
 
 use crate::identity::{is_free_mail, registrable_domain};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What resolution needs to know about one account.
@@ -249,6 +250,16 @@ pub enum EventMatch {
     Unresolved,
 }
 
+/// An email trimmed and lower-cased, borrowed when it already is.
+fn normalise_email(e: &str) -> Cow<'_, str> {
+    let t = e.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(t)
+    }
+}
+
 /// (contact_id, email, domain) of an event without account_id.
 type PendingKey = (Option<String>, Option<String>, Option<String>);
 
@@ -273,23 +284,26 @@ impl EventResolver {
         email: Option<&str>,
         domain: Option<&str>,
     ) {
+        let email = email.map(normalise_email);
         if let Some(a) = account_id {
             *self.counts.entry(EventMatch::AccountId).or_default() += 1;
-            if let Some(c) = contact_id {
-                self.by_contact
-                    .entry(c.to_string())
-                    .or_insert_with(|| a.to_string());
+            // Look up before inserting: most rows repeat a known contact, and an owned key
+            // would cost an allocation per row.
+            if let Some(c) = contact_id
+                && !self.by_contact.contains_key(c)
+            {
+                self.by_contact.insert(c.to_string(), a.to_string());
             }
-            if let Some(e) = email {
-                self.by_email
-                    .entry(e.trim().to_ascii_lowercase())
-                    .or_insert_with(|| a.to_string());
+            if let Some(e) = email
+                && !self.by_email.contains_key(e.as_ref())
+            {
+                self.by_email.insert(e.into_owned(), a.to_string());
             }
             return;
         }
         let key = (
             contact_id.map(str::to_string),
-            email.map(|e| e.trim().to_ascii_lowercase()),
+            email.map(Cow::into_owned),
             domain.map(str::to_string),
         );
         *self.pending.entry(key).or_default() += 1;

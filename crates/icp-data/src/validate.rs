@@ -23,6 +23,7 @@ use arrow_schema::SchemaRef;
 use icp_ml::progress::Progress;
 use icp_ml::stats::{FenceScale, tukey_fences};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -415,11 +416,11 @@ fn map_columns(
     Ok(ColumnMap { contract, extras })
 }
 
-/// A typed value of one cell.
+/// A typed value of one cell; text borrows from the raw batch until the row is accepted.
 #[derive(Debug, Clone, PartialEq)]
-enum Val {
+enum Val<'a> {
     Null,
-    Str(String),
+    Str(Cow<'a, str>),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -452,7 +453,7 @@ impl Builder {
         }
     }
 
-    fn append(&mut self, v: &Val) {
+    fn append(&mut self, v: &Val<'_>) {
         match (self, v) {
             (Builder::Str(b), Val::Str(s)) => b.append_value(s),
             (Builder::Int(b), Val::Int(x)) => b.append_value(*x),
@@ -487,7 +488,7 @@ impl Builder {
 }
 
 /// A cell's text, if it is text.
-fn cell_text<'a>(c: &'a CellRef<'a>) -> Option<&'a str> {
+fn cell_text<'a>(c: &CellRef<'a>) -> Option<&'a str> {
     match c {
         CellRef::Bytes(b) => std::str::from_utf8(b).ok(),
         CellRef::Str(s) => Some(s),
@@ -551,24 +552,24 @@ fn enum_value(
 }
 
 /// Types one cell for `spec`: `Ok(Val::Null)` for an empty cell.
-fn type_cell(
-    cell: &CellRef<'_>,
+fn type_cell<'a>(
+    cell: &CellRef<'a>,
     spec: &ColumnSpec,
     ctx: &TypingContext<'_>,
-) -> std::result::Result<Val, Fail> {
+) -> std::result::Result<Val<'a>, Fail> {
     let text = cell_text(cell).map(str::trim);
     if matches!(cell, CellRef::Null) || text == Some("") {
         return Ok(Val::Null);
     }
     let v = match spec.ty {
         ColumnType::Id | ColumnType::Text => Val::Str(match text {
-            Some(t) => t.to_string(),
-            None => cell_display(cell),
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(cell_display(cell)),
         }),
         ColumnType::Enum(allowed) => {
             let raw = text.map_or_else(|| cell_display(cell), str::to_string);
             match enum_value(spec, allowed, &raw, ctx) {
-                Some(v) => Val::Str(v.to_string()),
+                Some(v) => Val::Str(Cow::Borrowed(v)),
                 None => {
                     let expected = if spec.name == "status" && ctx.status_map.is_some() {
                         "a stage listed under [tables.opportunities.status_values]".to_string()
@@ -630,7 +631,7 @@ fn type_cell(
     Ok(v)
 }
 
-fn check_constraint(v: &Val, spec: &ColumnSpec, now: Micros) -> std::result::Result<(), Fail> {
+fn check_constraint(v: &Val<'_>, spec: &ColumnSpec, now: Micros) -> std::result::Result<(), Fail> {
     let num = match v {
         Val::Int(i) => Some(*i as f64),
         Val::Float(f) => Some(*f),
@@ -739,7 +740,7 @@ impl<'a> TableState<'a> {
         known_accounts: &mut HashSet<String>,
         sink: &mut dyn BatchSink,
     ) -> Result<()> {
-        let mut vals: Vec<Val> = vec![Val::Null; self.specs.len()];
+        let mut vals: Vec<Val<'_>> = vec![Val::Null; self.specs.len()];
         'rows: for i in 0..batch.len() {
             self.report.rows_read += 1;
             let line = batch.line(i);
@@ -827,7 +828,7 @@ impl<'a> TableState<'a> {
     /// Row-level rules after every column typed; the first failing one.
     fn row_rule(
         &self,
-        vals: &[Val],
+        vals: &[Val<'_>],
         known_accounts: &HashSet<String>,
     ) -> Option<(Reason, &'static str, String)> {
         let get = |name: &str| col_index(self.specs, name).map(|k| &vals[k]);
@@ -859,7 +860,7 @@ impl<'a> TableState<'a> {
         }
         if let Some(key) = self.table.unique_key()
             && let Some(Val::Str(id)) = get(key)
-            && self.seen_ids.contains(id)
+            && self.seen_ids.contains(id.as_ref())
         {
             return Some((
                 Reason::DuplicateId,
@@ -869,7 +870,7 @@ impl<'a> TableState<'a> {
         }
         if self.table.references_accounts()
             && let Some(Val::Str(a)) = get("account_id")
-            && !known_accounts.contains(a)
+            && !known_accounts.contains(a.as_ref())
         {
             return Some((
                 Reason::UnknownAccount,
@@ -899,7 +900,7 @@ impl<'a> TableState<'a> {
 
     fn accept(
         &mut self,
-        vals: &[Val],
+        vals: &[Val<'_>],
         batch: &RawBatch,
         i: usize,
         known_accounts: &mut HashSet<String>,
@@ -936,9 +937,9 @@ impl<'a> TableState<'a> {
         if let Some(key) = self.table.unique_key()
             && let Some(Val::Str(id)) = col_index(self.specs, key).map(|k| &vals[k])
         {
-            self.seen_ids.insert(id.clone());
+            self.seen_ids.insert(id.to_string());
             if self.table == Table::Accounts {
-                known_accounts.insert(id.clone());
+                known_accounts.insert(id.to_string());
             }
         }
         if self.table == Table::Accounts
@@ -980,10 +981,10 @@ impl<'a> TableState<'a> {
     }
 }
 
-fn val_display(v: &Val) -> String {
+fn val_display(v: &Val<'_>) -> String {
     match v {
         Val::Null => String::new(),
-        Val::Str(s) => s.clone(),
+        Val::Str(s) => s.to_string(),
         Val::Int(i) => i.to_string(),
         Val::Float(f) => f.to_string(),
         Val::Bool(b) => b.to_string(),
@@ -1162,7 +1163,8 @@ fn ingest_table(
     sink.begin(table, schema)?;
     progress.start(&format!("reading {table}"), source.size());
     let mut done = 0;
-    while let Some(batch) = source.next_batch()? {
+    let mut batch = RawBatch::default();
+    while source.read_batch(&mut batch)? {
         state.process(&batch, known_accounts, sink)?;
         let now_at = source.position();
         progress.advance(now_at.saturating_sub(done));
