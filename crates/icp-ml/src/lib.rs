@@ -149,4 +149,19 @@ pub enum Error {
     UnknownSignal { name: String },
 }
 
+impl Error {
+    /// A parameter out of its range: "`name` must be EXPECTED, got FOUND".
+    pub fn invalid_parameter(
+        name: &'static str,
+        expected: &'static str,
+        found: impl ToString,
+    ) -> Error {
+        Error::InvalidParameter {
+            name,
+            expected,
+            found: found.to_string(),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;

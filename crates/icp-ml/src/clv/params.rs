@@ -89,13 +89,17 @@ macro_rules! setters_and_check {
             /// "`penalizer` must be finite and ≥ 0, got -1".
             pub fn check(&self) -> Result<()> {
                 if !(self.penalizer.is_finite() && self.penalizer >= 0.0) {
-                    return Err(invalid("penalizer", "finite and ≥ 0", self.penalizer));
+                    return Err(Error::invalid_parameter(
+                        "penalizer",
+                        "finite and ≥ 0",
+                        self.penalizer,
+                    ));
                 }
                 if self.max_iter < 10 {
-                    return Err(invalid("max_iter", "≥ 10", self.max_iter));
+                    return Err(Error::invalid_parameter("max_iter", "≥ 10", self.max_iter));
                 }
                 if !(self.tol > 0.0 && self.tol < 1.0) {
-                    return Err(invalid("tol", "in (0, 1)", self.tol));
+                    return Err(Error::invalid_parameter("tol", "in (0, 1)", self.tol));
                 }
                 Ok(())
             }
@@ -105,14 +109,6 @@ macro_rules! setters_and_check {
 
 setters_and_check!(BgNbdParams);
 setters_and_check!(GammaGammaParams);
-
-fn invalid(name: &'static str, expected: &'static str, found: impl ToString) -> Error {
-    Error::InvalidParameter {
-        name,
-        expected,
-        found: found.to_string(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

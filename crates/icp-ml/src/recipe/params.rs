@@ -88,14 +88,6 @@ impl Default for RecipeParams {
     }
 }
 
-fn invalid(name: &'static str, expected: &'static str, found: impl ToString) -> Error {
-    Error::InvalidParameter {
-        name,
-        expected,
-        found: found.to_string(),
-    }
-}
-
 impl RecipeParams {
     /// Sets [`winsor_quantile`](Self::winsor_quantile); `None` disables clipping.
     pub fn winsor_quantile(mut self, q: Option<f64>) -> Self {
@@ -159,33 +151,61 @@ impl RecipeParams {
         if let Some(q) = self.winsor_quantile
             && !(q > 0.0 && q < 0.5)
         {
-            return Err(invalid("winsor_quantile", "in (0, 0.5)", q));
+            return Err(Error::invalid_parameter(
+                "winsor_quantile",
+                "in (0, 0.5)",
+                q,
+            ));
         }
         let s = self.auto_log_skewness;
         if !(s.is_finite() && s >= 0.0) {
-            return Err(invalid("auto_log_skewness", "finite and ≥ 0", s));
+            return Err(Error::invalid_parameter(
+                "auto_log_skewness",
+                "finite and ≥ 0",
+                s,
+            ));
         }
         if self.min_level_count < 1 {
-            return Err(invalid("min_level_count", "≥ 1", self.min_level_count));
+            return Err(Error::invalid_parameter(
+                "min_level_count",
+                "≥ 1",
+                self.min_level_count,
+            ));
         }
         if self.cv < 2 {
-            return Err(invalid("cv", "≥ 2", self.cv));
+            return Err(Error::invalid_parameter("cv", "≥ 2", self.cv));
         }
         if !(self.smooth.is_finite() && self.smooth >= 0.0) {
-            return Err(invalid("smooth", "finite and ≥ 0", self.smooth));
+            return Err(Error::invalid_parameter(
+                "smooth",
+                "finite and ≥ 0",
+                self.smooth,
+            ));
         }
         let share = self.near_constant_share;
         if !(share > 0.0 && share <= 1.0) {
-            return Err(invalid("near_constant_share", "in (0, 1]", share));
+            return Err(Error::invalid_parameter(
+                "near_constant_share",
+                "in (0, 1]",
+                share,
+            ));
         }
         let r = self.max_abs_correlation;
         if !(r > 0.0 && r <= 1.0) {
-            return Err(invalid("max_abs_correlation", "in (0, 1]", r));
+            return Err(Error::invalid_parameter(
+                "max_abs_correlation",
+                "in (0, 1]",
+                r,
+            ));
         }
         if let LogColumns::Listed(names) = &self.log_columns
             && names.iter().any(String::is_empty)
         {
-            return Err(invalid("log_columns", "non-empty column names", "\"\""));
+            return Err(Error::invalid_parameter(
+                "log_columns",
+                "non-empty column names",
+                "\"\"",
+            ));
         }
         Ok(())
     }

@@ -96,19 +96,11 @@ macro_rules! setters {
     };
 }
 
-fn invalid(name: &'static str, expected: &'static str, found: impl ToString) -> Error {
-    Error::InvalidParameter {
-        name,
-        expected,
-        found: found.to_string(),
-    }
-}
-
 pub(super) fn check_positive(name: &'static str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(invalid(name, "finite and > 0", v))
+        Err(Error::invalid_parameter(name, "finite and > 0", v))
     }
 }
 
@@ -116,7 +108,7 @@ pub(super) fn check_non_negative(name: &'static str, v: f64) -> Result<()> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
-        Err(invalid(name, "finite and ≥ 0", v))
+        Err(Error::invalid_parameter(name, "finite and ≥ 0", v))
     }
 }
 
@@ -148,13 +140,17 @@ impl SurgeParams {
     /// Errors on any out-of-range value, e.g. "`baseline_days` must be ≥ 14, got 3".
     pub fn check(&self) -> Result<()> {
         if self.window_days == 0 {
-            return Err(invalid("window_days", "≥ 1", 0));
+            return Err(Error::invalid_parameter("window_days", "≥ 1", 0));
         }
         if self.baseline_days < 14 {
-            return Err(invalid("baseline_days", "≥ 14", self.baseline_days));
+            return Err(Error::invalid_parameter(
+                "baseline_days",
+                "≥ 14",
+                self.baseline_days,
+            ));
         }
         if self.baseline_days < self.window_days {
-            return Err(invalid(
+            return Err(Error::invalid_parameter(
                 "baseline_days",
                 "≥ `window_days`",
                 format!(
@@ -164,10 +160,10 @@ impl SurgeParams {
             ));
         }
         if self.baseline_step == 0 {
-            return Err(invalid("baseline_step", "≥ 1", 0));
+            return Err(Error::invalid_parameter("baseline_step", "≥ 1", 0));
         }
         if self.trim_days >= self.window_days {
-            return Err(invalid(
+            return Err(Error::invalid_parameter(
                 "trim_days",
                 "< `window_days`",
                 format!("{} (window_days = {})", self.trim_days, self.window_days),
@@ -180,10 +176,10 @@ impl SurgeParams {
         check_positive("cusum_h", self.cusum_h)?;
         check_positive("cusum_clip", self.cusum_clip)?;
         if self.min_duration_days == 0 {
-            return Err(invalid("min_duration_days", "≥ 1", 0));
+            return Err(Error::invalid_parameter("min_duration_days", "≥ 1", 0));
         }
         if self.min_signals == 0 {
-            return Err(invalid("min_signals", "≥ 1", 0));
+            return Err(Error::invalid_parameter("min_signals", "≥ 1", 0));
         }
         Ok(())
     }
@@ -235,15 +231,15 @@ impl IntentBaselineParams {
     /// Errors on any out-of-range value.
     pub fn check(&self) -> Result<()> {
         if self.recent_days == 0 {
-            return Err(invalid("recent_days", "≥ 1", 0));
+            return Err(Error::invalid_parameter("recent_days", "≥ 1", 0));
         }
         if self.prior_days == 0 {
-            return Err(invalid("prior_days", "≥ 1", 0));
+            return Err(Error::invalid_parameter("prior_days", "≥ 1", 0));
         }
         check_positive("ratio_threshold", self.ratio_threshold)?;
         check_non_negative("min_recent_count", self.min_recent_count)?;
         if self.min_duration_days == 0 {
-            return Err(invalid("min_duration_days", "≥ 1", 0));
+            return Err(Error::invalid_parameter("min_duration_days", "≥ 1", 0));
         }
         Ok(())
     }
