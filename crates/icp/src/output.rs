@@ -154,7 +154,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::json!({"ingest": o.ingest, "out_dir": o.out_dir, "written": o.written})
+                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "out_dir": o.out_dir, "written": o.written})
             );
             return;
         }
