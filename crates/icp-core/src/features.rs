@@ -55,6 +55,9 @@ fn as_f64(b: &RecordBatch, name: &str) -> Option<Vec<Option<f64>>> {
     )
 }
 
+/// One label's pooled rows: (label, values of each numeric feature, outcomes).
+type Pooled = (String, Vec<(String, Vec<f64>)>, Vec<bool>);
+
 /// Builds, writes and measures the snapshots of a workspace's validated tables.
 pub fn build(
     clean_dir: &Path,
@@ -77,7 +80,7 @@ pub fn build(
         ..FeatureReport::default()
     };
     // Per label: (score per feature, outcome) pooled over snapshots with known labels.
-    let mut pooled: Vec<(String, Vec<(String, Vec<f64>)>, Vec<bool>)> = SIGNAL_LABELS
+    let mut pooled: Vec<Pooled> = SIGNAL_LABELS
         .iter()
         .map(|l| (l.to_string(), Vec::new(), Vec::new()))
         .collect();
@@ -131,7 +134,7 @@ fn feature_names(b: &RecordBatch) -> Vec<String> {
 
 /// Adds a snapshot's rows with a known label to the pooled signal data; missing feature
 /// values count as 0 for the univariate AUC (absence is the signal there).
-fn pool(b: &RecordBatch, pooled: &mut [(String, Vec<(String, Vec<f64>)>, Vec<bool>)]) {
+fn pool(b: &RecordBatch, pooled: &mut [Pooled]) {
     let numeric: Vec<String> = feature_names(b)
         .into_iter()
         .filter(|f| {
