@@ -5,7 +5,9 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use icp_data::contract::Table;
-use icp_data::resolve::{AccountRecord, EventMatch, EventResolver, Merge, resolve_accounts};
+use icp_data::resolve::{
+    AccountRecord, EventMatch, EventResolver, Merge, ResolvedKey, resolve_accounts,
+};
 use icp_data::validate::BatchSink;
 use icp_data::{Error, Result};
 use serde::Serialize;
@@ -29,6 +31,9 @@ pub struct IdentitySummary {
     pub events: BTreeMap<EventMatch, u64>,
     /// Distinct (contact, email, domain) keys no rule could tie to an account.
     pub unresolved_keys: u64,
+    /// The account of every resolved identity of events without account_id (for features).
+    #[serde(skip)]
+    pub resolved_keys: Vec<ResolvedKey>,
 }
 
 fn column<'a>(b: &'a RecordBatch, name: &str) -> Option<&'a arrow_array::StringArray> {
@@ -84,12 +89,13 @@ impl IdentityCollector {
     /// Resolves and summarises.
     pub fn finish(self) -> IdentitySummary {
         let resolution = resolve_accounts(&self.accounts);
-        let (events, unresolved_keys) = self.events.finish(&resolution);
+        let events = self.events.finish(&resolution);
         IdentitySummary {
             accounts: self.accounts.len() as u64,
             merges: resolution.merges,
-            events,
-            unresolved_keys,
+            events: events.counts,
+            unresolved_keys: events.unresolved_keys,
+            resolved_keys: events.keys,
         }
     }
 }

@@ -2,13 +2,37 @@
 //! disk and assembles the report; it knows nothing of HTTP or the command line.
 //!
 //! - [`pipeline`]: workspaces, `check` and `run`, staged and atomic outputs.
+//! - [`features`]: monthly as-of feature snapshots, their coverage and univariate signals.
 //! - [`identity`]: duplicate accounts and event-to-account resolution, `out/merges.csv`.
 //! - [`profile`]: the company profile gathered while data streams in.
 //! - [`sections`]: the report sections about the input data.
 //! - [`report`]: the self-contained HTML report and its SVG charts.
 
+pub mod features;
 pub mod identity;
 pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod sections;
+
+/// Errors of the pipeline: the data layer's or the feature stage's, each with its own code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Data(#[from] icp_data::Error),
+    #[error("feature stage: {0}")]
+    Features(#[from] icp_features::Error),
+}
+
+impl Error {
+    /// A stable snake_case code for scripts and the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Data(e) => e.code(),
+            Error::Features(icp_features::Error::Engine { .. }) => "feature_query_failed",
+            Error::Features(icp_features::Error::Io { .. }) => "io_error",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

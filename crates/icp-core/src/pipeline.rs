@@ -3,13 +3,15 @@
 //! the report. Every result is first written to a staging folder inside `out/` and moved into
 //! place only when the whole run succeeded, so a failed run leaves earlier results intact.
 
+use crate::Result;
+use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
 use crate::sections;
+use icp_data::Error;
 use icp_data::config::{CONFIG_FILE, Config, DateOrder};
 use icp_data::parse::{Micros, parse_timestamp};
 use icp_data::validate::{DiscardBatches, IngestOptions, IngestReport, ParquetBatches, ingest};
-use icp_data::{Error, Result};
 use icp_ml::progress::Progress;
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,8 @@ impl Workspace {
                 &path,
                 "there is no icp.toml here",
                 "a workspace folder; create one with `icp init DIR` or try `icp demo`",
-            ));
+            )
+            .into());
         }
         Ok(Workspace {
             dir: dir.to_path_buf(),
@@ -45,7 +48,7 @@ impl Workspace {
     pub fn now(&self) -> Result<Micros> {
         match &self.config.workspace.now {
             Some(s) => parse_timestamp(s, DateOrder::Mdy).map_err(|e| {
-                Error::InvalidArgument(format!("[workspace] now = \"{s}\": expected {e}"))
+                Error::InvalidArgument(format!("[workspace] now = \"{s}\": expected {e}")).into()
             }),
             None => Ok(chrono::Utc::now().timestamp_micros()),
         }
@@ -58,6 +61,8 @@ pub struct Outcome {
     pub ingest: IngestReport,
     pub profile: CompanyProfile,
     pub identity: IdentitySummary,
+    /// Feature snapshots (`run` only).
+    pub features: Option<FeatureReport>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -156,14 +161,26 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     progress.start("resolving identities", 0);
     let identity = identity.finish();
     progress.finish();
+    let features = if full {
+        let report = features::build(
+            &staging.path("clean"),
+            &staging.path("features"),
+            &identity.merges,
+            &identity.resolved_keys,
+            progress,
+        )?;
+        Some(report)
+    } else {
+        None
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
-        let doc = serde_json::json!({"ingest": report, "identity": identity});
+        let doc = serde_json::json!({"ingest": report, "identity": identity, "features": features});
         let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::write(&json, e))?;
         std::fs::write(&json, text).map_err(|e| Error::io(&json, e))?;
         let html = staging.path("report.html");
-        sections::report(&report, &profile, &identity)
+        sections::report(&report, &profile, &identity, features.as_ref())
             .write(&html)
             .map_err(|e| Error::io(&html, e))?;
     }
@@ -172,6 +189,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         ingest: report,
         profile,
         identity,
+        features,
         out_dir: out,
         written,
     })

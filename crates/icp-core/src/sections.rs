@@ -2,6 +2,7 @@
 //! summary (rows read = accepted + quarantined per table, reasons, missing shares, duplicates,
 //! orphans, outliers) and charts of who the accounts are and how they behave over time.
 
+use crate::features::FeatureReport;
 use crate::identity::IdentitySummary;
 use crate::profile::{CompanyProfile, MonthIndex, month_start_days};
 use crate::report::format;
@@ -29,12 +30,16 @@ pub fn report(
     ingest: &IngestReport,
     profile: &CompanyProfile,
     identity: &IdentitySummary,
+    features: Option<&FeatureReport>,
 ) -> Report {
     let mut r = Report::new("icp report");
     r.subtitle(format!("Inputs as of {}", ingest.now));
     overview(&mut r, ingest, profile);
     health(&mut r, ingest);
     identity_section(&mut r, identity);
+    if let Some(f) = features {
+        features_section(&mut r, f);
+    }
     company(&mut r, profile);
     r
 }
@@ -200,6 +205,79 @@ fn identity_section(r: &mut Report, id: &IdentitySummary) {
             caption: Some("How events were tied to accounts".into()),
             headers: ["rule", "events", "share"].map(String::from).to_vec(),
             rows,
+        });
+    }
+}
+
+fn features_section(r: &mut Report, f: &FeatureReport) {
+    let s = r.section("features", "Features");
+    let Some(last) = f.snapshots.last() else {
+        s.paragraph("No dated activity, so no feature snapshots were built.");
+        return;
+    };
+    s.paragraph(format!(
+        "{} monthly snapshots as of the first of each month, plus one as of the end of the data \
+         (the one scoring uses), each with {} features of {} accounts built only from data \
+         before its date; labels come from the window after it and stay empty where that \
+         window runs past the data. Files: out/features/asof=YYYY-MM-DD.parquet; definitions \
+         hash {}.",
+        f.snapshots.len() - 1,
+        last.features,
+        format::int(last.accounts as i64),
+        f.definition_hash
+    ));
+    let labels: Vec<String> = last.labels.keys().cloned().collect();
+    let mut headers = vec!["as of".to_string(), "accounts".into(), "features".into()];
+    headers.extend(labels.iter().map(|l| format!("{l} (positive / known)")));
+    let rows = f
+        .snapshots
+        .iter()
+        .map(|snap| {
+            let mut row = vec![
+                Cell::Text(snap.as_of.clone()),
+                Cell::Int(snap.accounts as i64),
+                Cell::Int(snap.features as i64),
+            ];
+            row.extend(labels.iter().map(|l| match snap.labels.get(l) {
+                Some((_, 0)) | None => Cell::Text("–".into()),
+                Some((pos, known)) if l.contains("amount") => Cell::Text(format!(
+                    "{} / {}",
+                    format::compact(*pos),
+                    format::int(*known as i64)
+                )),
+                Some((pos, known)) => Cell::Text(format!(
+                    "{} / {}",
+                    format::int(*pos as i64),
+                    format::int(*known as i64)
+                )),
+            }));
+            row
+        })
+        .collect();
+    s.table(Table {
+        caption: Some("Snapshots".into()),
+        headers,
+        rows,
+    });
+    for (label, signals) in &f.signals {
+        s.chart(svg::bar_chart(&BarChart {
+            title: format!("Strongest single features for {label} (ROC-AUC)"),
+            labels: signals.iter().map(|g| g.feature.clone()).collect(),
+            values: signals.iter().map(|g| g.auc).collect(),
+            value_label: "AUC (0.5 = no signal)".into(),
+            horizontal: true,
+        }));
+    }
+    let mut missing: Vec<&(String, f64)> = f.missing.iter().filter(|(_, m)| *m > 0.0).collect();
+    missing.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if !missing.is_empty() {
+        s.table(Table {
+            caption: Some("Features with missing values in the latest snapshot".into()),
+            headers: ["feature", "missing"].map(String::from).to_vec(),
+            rows: missing
+                .iter()
+                .map(|(n, m)| vec![Cell::Text(n.clone()), Cell::Bar(*m)])
+                .collect(),
         });
     }
 }

@@ -309,50 +309,94 @@ impl EventResolver {
         *self.pending.entry(key).or_default() += 1;
     }
 
-    /// Resolves the rows without account; returns events per rule and the distinct keys left
-    /// unresolved.
-    pub fn finish(mut self, accounts: &AccountResolution) -> (BTreeMap<EventMatch, u64>, u64) {
+    /// Resolves the rows without account.
+    pub fn finish(mut self, accounts: &AccountResolution) -> EventResolution {
+        let mut keys = Vec::new();
         let mut unresolved_keys = 0;
         for ((contact, email, domain), n) in std::mem::take(&mut self.pending) {
-            let via = |m: EventMatch, found: bool| found.then_some(m);
-            let rule = contact
-                .as_ref()
-                .and_then(|c| via(EventMatch::Contact, self.by_contact.contains_key(c)))
-                .or_else(|| {
+            let by_domain = |d: Option<String>| d.and_then(|d| accounts.account_for_domain(&d));
+            let found = [
+                (
+                    EventMatch::Contact,
+                    contact
+                        .as_ref()
+                        .and_then(|c| self.by_contact.get(c))
+                        .map(|a| accounts.canonical(a)),
+                ),
+                (
+                    EventMatch::Email,
                     email
                         .as_ref()
-                        .and_then(|e| via(EventMatch::Email, self.by_email.contains_key(e)))
-                })
-                .or_else(|| {
-                    email
-                        .as_deref()
-                        .filter(|e| !is_free_mail(e))
-                        .and_then(registrable_domain)
-                        .and_then(|d| {
-                            via(
-                                EventMatch::EmailDomain,
-                                accounts.account_for_domain(&d).is_some(),
-                            )
-                        })
-                })
-                .or_else(|| {
-                    domain
-                        .as_deref()
-                        .and_then(registrable_domain)
-                        .and_then(|d| {
-                            via(
-                                EventMatch::VisitorDomain,
-                                accounts.account_for_domain(&d).is_some(),
-                            )
-                        })
-                })
-                .unwrap_or_else(|| {
+                        .and_then(|e| self.by_email.get(e))
+                        .map(|a| accounts.canonical(a)),
+                ),
+                (
+                    EventMatch::EmailDomain,
+                    by_domain(
+                        email
+                            .as_deref()
+                            .filter(|e| !is_free_mail(e))
+                            .and_then(registrable_domain),
+                    ),
+                ),
+                (
+                    EventMatch::VisitorDomain,
+                    by_domain(domain.as_deref().and_then(registrable_domain)),
+                ),
+            ]
+            .into_iter()
+            .find_map(|(rule, account)| account.map(|a| (rule, a.to_string())));
+            let rule = match found {
+                Some((rule, account_id)) => {
+                    keys.push(ResolvedKey {
+                        contact_id: contact,
+                        email,
+                        domain,
+                        account_id,
+                    });
+                    rule
+                }
+                None => {
                     unresolved_keys += 1;
                     EventMatch::Unresolved
-                });
+                }
+            };
             *self.counts.entry(rule).or_default() += n;
         }
-        (self.counts, unresolved_keys)
+        EventResolution {
+            counts: self.counts,
+            unresolved_keys,
+            keys,
+        }
+    }
+}
+
+/// An event identity (as on rows without account_id) and the account it resolved to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedKey {
+    pub contact_id: Option<String>,
+    /// Trimmed and lower-cased.
+    pub email: Option<String>,
+    pub domain: Option<String>,
+    /// The canonical account.
+    pub account_id: String,
+}
+
+/// The outcome of [`EventResolver::finish`].
+#[derive(Debug, Clone, Default)]
+pub struct EventResolution {
+    /// Events by the rule that tied them to an account.
+    pub counts: BTreeMap<EventMatch, u64>,
+    /// Distinct identities no rule could place.
+    pub unresolved_keys: u64,
+    /// Every resolved identity of rows without account_id.
+    pub keys: Vec<ResolvedKey>,
+}
+
+impl AccountResolution {
+    /// Every merged account and the account it was merged into.
+    pub fn merged(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.canonical.iter().map(|(a, b)| (a.as_str(), b.as_str()))
     }
 }
 
@@ -447,7 +491,9 @@ mod tests {
         ev.add(None, None, None, Some("unknown.org")); // unresolved
         ev.add(Some("A2"), Some("C1"), None, None);
         ev.add(Some("A1"), None, Some("jane@acme.com"), None);
-        let (counts, unresolved_keys) = ev.finish(&accounts);
+        let resolution = ev.finish(&accounts);
+        let (counts, unresolved_keys) = (resolution.counts, resolution.unresolved_keys);
+        assert_eq!(resolution.keys.len(), 4);
         use EventMatch::*;
         assert_eq!(counts[&AccountId], 2);
         assert_eq!(counts[&Contact], 1);

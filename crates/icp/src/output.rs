@@ -154,7 +154,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "out_dir": o.out_dir, "written": o.written})
+                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "out_dir": o.out_dir, "written": o.written})
             );
             return;
         }
@@ -252,6 +252,34 @@ impl Output {
             format::int(events as i64),
             format::int(unresolved as i64)
         );
+        if let Some(f) = &o.features
+            && let (Some(first), Some(last)) = (f.snapshots.first(), f.snapshots.last())
+        {
+            println!(
+                "Features: {} snapshots as of {} … {}, {} features of {} accounts each (out/features/).",
+                f.snapshots.len(),
+                first.as_of,
+                last.as_of,
+                last.features,
+                format::int(last.accounts as i64)
+            );
+            let labelled: Vec<String> = ["converted_90d", "churned_60d", "expanded_90d"]
+                .iter()
+                .map(|l| {
+                    let (pos, known) = f
+                        .snapshots
+                        .iter()
+                        .filter_map(|s| s.labels.get(*l))
+                        .fold((0.0, 0), |(p, k), (sp, sk)| (p + sp, k + sk));
+                    format!(
+                        "{l} {} of {}",
+                        format::int(pos as i64),
+                        format::int(known as i64)
+                    )
+                })
+                .collect();
+            println!("  Labelled account-months: {}.", labelled.join(", "));
+        }
         println!();
         if o.ingest.quarantined() > 0 {
             println!(

@@ -1,0 +1,357 @@
+//! As-of snapshots: registers the validated tables and the identity maps in a DataFusion
+//! session, runs the feature SQL for each as-of moment, and writes each snapshot to the
+//! feature store (`features/asof=YYYY-MM-DD.parquet`) with its as-of moment and the hash of the
+//! feature definitions in the file's metadata, so a run can be reproduced and compared.
+
+use crate::sql::{self, DAY};
+use crate::{Error, Result};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use icp_data::contract::{self, Table};
+use icp_data::resolve::{Merge, ResolvedKey};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Event types that get their own count columns: the most frequent ones, at most this many.
+pub const MAX_EVENT_TYPES: usize = 16;
+
+/// What one materialised snapshot holds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SnapshotSummary {
+    /// As-of moment, RFC 3339.
+    pub as_of: String,
+    pub path: Option<PathBuf>,
+    pub accounts: usize,
+    pub features: usize,
+    /// Per label column: (positives or sum, rows where the label is known).
+    pub labels: BTreeMap<String, (f64, usize)>,
+}
+
+/// Runs the feature SQL over one workspace's tables.
+pub struct FeatureBuilder {
+    ctx: SessionContext,
+    runtime: tokio::runtime::Runtime,
+    event_types: Vec<String>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .map_err(|e| Error::Engine {
+            context: "starting the query runtime".into(),
+            message: e.to_string(),
+        })
+}
+
+fn engine(context: &str) -> impl Fn(datafusion::error::DataFusionError) -> Error + '_ {
+    move |e| Error::Engine {
+        context: context.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The identity maps as two small tables: merged accounts and resolved event identities.
+fn identity_batches(merges: &[Merge], keys: &[ResolvedKey]) -> Result<(RecordBatch, RecordBatch)> {
+    let utf8 = |name: &str| Field::new(name, DataType::Utf8, false);
+    let col = |values: Vec<&str>| Arc::new(StringArray::from(values)) as ArrayRef;
+    let merged = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![utf8("account_id"), utf8("into_id")])),
+        vec![
+            col(merges.iter().map(|m| m.account_id.as_str()).collect()),
+            col(merges.iter().map(|m| m.into.as_str()).collect()),
+        ],
+    )
+    .map_err(|e| Error::Engine {
+        context: "identity tables".into(),
+        message: e.to_string(),
+    })?;
+    let opt = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
+    let owned = |values: Vec<String>| Arc::new(StringArray::from(values)) as ArrayRef;
+    let event_keys = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            utf8("contact_id"),
+            utf8("email"),
+            utf8("domain"),
+            utf8("account_id"),
+        ])),
+        vec![
+            owned(keys.iter().map(|k| opt(&k.contact_id)).collect()),
+            owned(keys.iter().map(|k| opt(&k.email)).collect()),
+            owned(keys.iter().map(|k| opt(&k.domain)).collect()),
+            owned(keys.iter().map(|k| k.account_id.clone()).collect()),
+        ],
+    )
+    .map_err(|e| Error::Engine {
+        context: "identity tables".into(),
+        message: e.to_string(),
+    })?;
+    Ok((merged, event_keys))
+}
+
+/// Ties every event to its canonical account: its own account_id mapped through the merges,
+/// else the account its (contact, email, domain) identity resolved to.
+const EVENTS_RESOLVED: &str = r#"CREATE VIEW events_resolved AS
+SELECT COALESCE(m.into_id, e.account_id, k.account_id) AS account_id,
+       e."timestamp", e.event_type, e.contact_id
+FROM events e
+LEFT JOIN icp_merged m ON e.account_id = m.account_id
+LEFT JOIN icp_event_keys k
+  ON COALESCE(e.contact_id, '') = k.contact_id
+ AND COALESCE(lower(trim(e.email)), '') = k.email
+ AND COALESCE(e.domain, '') = k.domain
+ AND e.account_id IS NULL"#;
+
+impl FeatureBuilder {
+    /// Registers `<clean_dir>/<table>.parquet` for every table (an empty table with the
+    /// contract's schema where a file is absent) and the identity maps.
+    pub fn from_clean_dir(
+        clean_dir: &Path,
+        merges: &[Merge],
+        keys: &[ResolvedKey],
+    ) -> Result<FeatureBuilder> {
+        let runtime = runtime()?;
+        let ctx = SessionContext::new();
+        for t in Table::ALL {
+            let path = clean_dir.join(format!("{t}.parquet"));
+            if path.exists() {
+                let p = path.to_string_lossy().to_string();
+                runtime
+                    .block_on(ctx.register_parquet(t.name(), &p, ParquetReadOptions::default()))
+                    .map_err(engine(&format!("reading {}", path.display())))?;
+            } else {
+                let empty = RecordBatch::new_empty(contract::arrow_schema(t, &[]));
+                ctx.register_batch(t.name(), empty)
+                    .map_err(engine("registering an empty table"))?;
+            }
+        }
+        FeatureBuilder::with_context(ctx, runtime, merges, keys)
+    }
+
+    /// Uses tables already registered under the contract's names (tests register in-memory
+    /// tables or views over them).
+    pub fn from_context(
+        ctx: SessionContext,
+        merges: &[Merge],
+        keys: &[ResolvedKey],
+    ) -> Result<FeatureBuilder> {
+        FeatureBuilder::with_context(ctx, runtime()?, merges, keys)
+    }
+
+    fn with_context(
+        ctx: SessionContext,
+        runtime: tokio::runtime::Runtime,
+        merges: &[Merge],
+        keys: &[ResolvedKey],
+    ) -> Result<FeatureBuilder> {
+        let (merged, event_keys) = identity_batches(merges, keys)?;
+        ctx.register_batch("icp_merged", merged)
+            .map_err(engine("registering merges"))?;
+        ctx.register_batch("icp_event_keys", event_keys)
+            .map_err(engine("registering event identities"))?;
+        let mut builder = FeatureBuilder {
+            ctx,
+            runtime,
+            event_types: Vec::new(),
+        };
+        builder.query(EVENTS_RESOLVED, "creating events_resolved")?;
+        let types = builder.query(
+            &format!(
+                "SELECT event_type, COUNT(*) AS n FROM events WHERE event_type IS NOT NULL \
+                 GROUP BY event_type ORDER BY n DESC, event_type LIMIT {MAX_EVENT_TYPES}"
+            ),
+            "listing event types",
+        )?;
+        for b in &types {
+            // Parquet strings may come back as Utf8View: cast to plain Utf8 first.
+            let names =
+                datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).map_err(|e| {
+                    Error::Engine {
+                        context: "listing event types".into(),
+                        message: e.to_string(),
+                    }
+                })?;
+            let names = names.as_string::<i32>();
+            builder
+                .event_types
+                .extend((0..names.len()).map(|i| names.value(i).to_string()));
+        }
+        builder.event_types.sort();
+        Ok(builder)
+    }
+
+    fn query(&self, sql: &str, context: &str) -> Result<Vec<RecordBatch>> {
+        self.runtime.block_on(async {
+            let df = self.ctx.sql(sql).await.map_err(engine(context))?;
+            df.collect().await.map_err(engine(context))
+        })
+    }
+
+    /// Event types with their own count columns.
+    pub fn event_types(&self) -> &[String] {
+        &self.event_types
+    }
+
+    /// Hash of the feature definitions (the SQL without its as-of moment), recorded with each
+    /// snapshot: two snapshots with the same hash were built by the same definitions.
+    pub fn definition_hash(&self) -> String {
+        format!(
+            "{:016x}",
+            fnv1a(sql::snapshot_sql(0, 0, 0, &self.event_types).as_bytes())
+        )
+    }
+
+    /// Earliest and latest moment in the data (events, deal creation, subscription starts,
+    /// ticket creation), microseconds.
+    pub fn data_range(&self) -> Result<Option<(i64, i64)>> {
+        let sql = r#"SELECT MIN(t), MAX(t) FROM (
+            SELECT CAST("timestamp" AS BIGINT) AS t FROM events
+            UNION ALL SELECT CAST(created_at AS BIGINT) FROM opportunities
+            UNION ALL SELECT CAST(start_date AS BIGINT) FROM subscriptions
+            UNION ALL SELECT CAST(created_at AS BIGINT) FROM tickets)"#;
+        let b = self.query(sql, "finding the data's time range")?;
+        let Some(b) = b.first() else { return Ok(None) };
+        let lo = b
+            .column(0)
+            .as_primitive_opt::<arrow_array::types::Int64Type>();
+        let hi = b
+            .column(1)
+            .as_primitive_opt::<arrow_array::types::Int64Type>();
+        Ok(match (lo, hi) {
+            (Some(lo), Some(hi)) if lo.is_valid(0) && hi.is_valid(0) => {
+                Some((lo.value(0), hi.value(0)))
+            }
+            _ => None,
+        })
+    }
+
+    /// One row per canonical account as of `as_of` (microseconds); labels are NULL where their
+    /// window runs past `data_end`.
+    pub fn snapshot(&self, as_of: i64, data_end: i64) -> Result<RecordBatch> {
+        let year = chrono::DateTime::from_timestamp_micros(as_of)
+            .map_or(1970, |d| chrono::Datelike::year(&d));
+        let sql = sql::snapshot_sql(as_of, data_end, year, &self.event_types);
+        let batches = self.query(&sql, "building a feature snapshot")?;
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => {
+                let df = self
+                    .runtime
+                    .block_on(self.ctx.sql(&sql))
+                    .map_err(engine("building a feature snapshot"))?;
+                Arc::new(df.schema().as_arrow().clone())
+            }
+        };
+        datafusion::arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::Engine {
+            context: "joining snapshot batches".into(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash of the definitions (std's hasher is not stable across
+/// releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Monthly as-of moments: the first of each month from three months after `start` up to
+/// `end`, then `end` itself (the serving snapshot, whose labels are unknown).
+pub fn monthly_as_of(start: i64, end: i64) -> Vec<i64> {
+    use chrono::{Datelike, NaiveDate};
+    let Some(first) = chrono::DateTime::from_timestamp_micros(start + 90 * DAY) else {
+        return vec![];
+    };
+    let (mut y, mut m) = (first.year(), first.month());
+    let mut out = Vec::new();
+    loop {
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let Some(d) = NaiveDate::from_ymd_opt(y, m, 1) else {
+            break;
+        };
+        let t = d
+            .and_hms_opt(0, 0, 0)
+            .map_or(i64::MAX, |x| x.and_utc().timestamp_micros());
+        if t >= end {
+            break;
+        }
+        out.push(t);
+    }
+    out.push(end);
+    out
+}
+
+/// Counts features and label outcomes of a snapshot.
+pub fn summarise(batch: &RecordBatch, as_of: i64, path: Option<PathBuf>) -> SnapshotSummary {
+    let schema = batch.schema();
+    let mut labels = BTreeMap::new();
+    let mut features = 0;
+    for (i, f) in schema.fields().iter().enumerate() {
+        if let Some(label) = f.name().strip_prefix("label_") {
+            let col = datafusion::arrow::compute::cast(batch.column(i), &DataType::Float64);
+            if let Ok(col) = col {
+                let v = col.as_primitive::<Float64Type>();
+                let known = v.len() - v.null_count();
+                let total: f64 = v.iter().flatten().sum();
+                labels.insert(label.to_string(), (total, known));
+            }
+        } else if f.name() != "account_id" && f.name() != "as_of_micros" {
+            features += 1;
+        }
+    }
+    SnapshotSummary {
+        as_of: chrono::DateTime::from_timestamp_micros(as_of)
+            .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string()),
+        path,
+        accounts: batch.num_rows(),
+        features,
+        labels,
+    }
+}
+
+/// Writes a snapshot to `<dir>/asof=YYYY-MM-DD.parquet` with `icp.as_of` and
+/// `icp.definition_hash` in its metadata.
+pub fn write_snapshot(
+    dir: &Path,
+    batch: &RecordBatch,
+    as_of: i64,
+    definition_hash: &str,
+) -> Result<PathBuf> {
+    use parquet::file::metadata::KeyValue;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let day = chrono::DateTime::from_timestamp_micros(as_of)
+        .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+    let path = dir.join(format!("asof={day}.parquet"));
+    let io = |e: &dyn std::fmt::Display| Error::Io {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .set_key_value_metadata(Some(vec![
+            KeyValue::new("icp.as_of".into(), as_of.to_string()),
+            KeyValue::new("icp.definition_hash".into(), definition_hash.to_string()),
+        ]))
+        .build();
+    let file = std::fs::File::create(&path).map_err(|e| io(&e))?;
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props))
+        .map_err(|e| io(&e))?;
+    w.write(batch).map_err(|e| io(&e))?;
+    w.close().map_err(|e| io(&e))?;
+    Ok(path)
+}
+
+/// A numeric column as Float64 (nulls kept); `None` for non-numeric columns.
+pub fn cast_f64(col: &ArrayRef) -> Option<ArrayRef> {
+    datafusion::arrow::compute::cast(col, &DataType::Float64).ok()
+}

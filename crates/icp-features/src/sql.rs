@@ -1,0 +1,211 @@
+//! The built-in feature families and labels as SQL, generated for one as-of moment `T`.
+//!
+//! Every feature reads only rows strictly before `T` (events at `T` are the future), and every
+//! label reads only the window after `T`; a label whose window runs past the end of the data is
+//! NULL, never a guessed 0. Times are compared as integer microseconds (`CAST(ts AS BIGINT)`),
+//! so no time-zone coercion can move a row across `T`. Definitions are documented in
+//! `docs/features.md`; the SQL text itself is hashed into each snapshot's metadata.
+
+use std::fmt::Write;
+
+/// Microseconds per day.
+pub const DAY: i64 = 86_400_000_000;
+
+/// Engagement windows, in days.
+pub const WINDOWS: [i64; 4] = [7, 30, 60, 90];
+/// Per-event-type windows, in days.
+pub const TYPE_WINDOWS: [i64; 2] = [30, 90];
+/// Half-life of the time-decayed activity total, in days.
+pub const DECAY_HALF_LIFE_DAYS: i64 = 30;
+
+/// A SQL identifier made of lower-case letters, digits and underscores.
+pub fn identifier(raw: &str) -> String {
+    let mut s: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The query producing one row per canonical account as of `t` (microseconds): account_id,
+/// as_of, the features of every family, then the labels (`label_*`). `data_end` is the end of
+/// the observed data: label windows past it are NULL. `event_types` get their own counts.
+pub fn snapshot_sql(t: i64, data_end: i64, as_of_year: i32, event_types: &[String]) -> String {
+    let mut eng = String::new();
+    for w in WINDOWS {
+        let _ = write!(
+            eng,
+            ",\n    SUM(CASE WHEN ts >= {t} - {w} * {DAY} THEN 1 ELSE 0 END) AS events_{w}d"
+        );
+    }
+    for ty in event_types {
+        for w in TYPE_WINDOWS {
+            let _ = write!(
+                eng,
+                ",\n    SUM(CASE WHEN event_type = {} AND ts >= {t} - {w} * {DAY} THEN 1 ELSE 0 END) AS {}_{w}d",
+                quote(ty),
+                identifier(ty)
+            );
+        }
+    }
+    let window_ok = |days: i64| {
+        if t + days * DAY <= data_end {
+            "TRUE"
+        } else {
+            "FALSE"
+        }
+    };
+    let (w60, w90) = (window_ok(60), window_ok(90));
+    let halflife = DECAY_HALF_LIFE_DAYS;
+    format!(
+        r#"WITH
+canon AS (
+  SELECT a.account_id FROM accounts a
+  WHERE a.account_id NOT IN (SELECT account_id FROM icp_merged)
+),
+ev AS (
+  SELECT account_id, CAST("timestamp" AS BIGINT) AS ts, event_type, contact_id
+  FROM events_resolved WHERE CAST("timestamp" AS BIGINT) < {t}
+),
+engagement AS (
+  SELECT account_id,
+    CAST({t} - MAX(ts) AS DOUBLE) / {DAY} AS days_since_last_event,
+    COUNT(DISTINCT CASE WHEN ts >= {t} - 30 * {DAY} THEN ts / {DAY} END) AS active_days_30d,
+    COUNT(DISTINCT CASE WHEN ts >= {t} - 90 * {DAY} THEN contact_id END) AS contacts_90d,
+    COUNT(DISTINCT CASE WHEN ts >= {t} - 30 * {DAY} THEN contact_id END) AS contacts_30d,
+    CAST(SUM(CASE WHEN ts >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
+      / CAST(SUM(CASE WHEN ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS velocity_30d,
+    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events{eng}
+  FROM ev GROUP BY account_id
+),
+opp AS (
+  SELECT COALESCE(m.into_id, o.account_id) AS account_id,
+    CAST(o.created_at AS BIGINT) AS created, CAST(o.closed_at AS BIGINT) AS closed, o.status, o.amount
+  FROM opportunities o LEFT JOIN icp_merged m ON o.account_id = m.account_id
+),
+sales AS (
+  SELECT account_id,
+    SUM(CASE WHEN created < {t} THEN 1 ELSE 0 END) AS prior_opportunities,
+    SUM(CASE WHEN status = 'won' AND closed < {t} THEN 1 ELSE 0 END) AS prior_wins,
+    SUM(CASE WHEN status = 'lost' AND closed < {t} THEN 1 ELSE 0 END) AS prior_losses,
+    SUM(CASE WHEN created < {t} AND (closed IS NULL OR closed >= {t} OR status = 'open') THEN 1 ELSE 0 END) AS open_opportunities,
+    CAST({t} - MAX(CASE WHEN created < {t} THEN created END) AS DOUBLE) / {DAY} AS days_since_last_opportunity,
+    AVG(CASE WHEN status IN ('won', 'lost') AND closed < {t} THEN CAST(closed - created AS DOUBLE) / {DAY} END) AS mean_cycle_days,
+    SUM(CASE WHEN status = 'won' AND closed < {t} THEN amount ELSE 0 END) AS prior_won_amount
+  FROM opp GROUP BY account_id
+),
+opp_labels AS (
+  SELECT account_id,
+    MAX(CASE WHEN created >= {t} AND created < {t} + 90 * {DAY} THEN 1 ELSE 0 END) AS opportunity_90d,
+    MAX(CASE WHEN status = 'won' AND closed >= {t} AND closed < {t} + 90 * {DAY} THEN 1 ELSE 0 END) AS converted_90d,
+    SUM(CASE WHEN status = 'won' AND closed >= {t} AND closed < {t} + 90 * {DAY} THEN amount ELSE 0 END) AS deal_amount_90d
+  FROM opp GROUP BY account_id
+),
+sub AS (
+  SELECT COALESCE(m.into_id, s.account_id) AS account_id,
+    CAST(s.start_date AS BIGINT) AS start_t, CAST(s.end_date AS BIGINT) AS end_t, s.mrr, s.seats, s.plan
+  FROM subscriptions s LEFT JOIN icp_merged m ON s.account_id = m.account_id
+),
+subscription AS (
+  SELECT account_id,
+    MAX(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN 1 ELSE 0 END) AS active_subscription,
+    CAST({t} - MIN(CASE WHEN start_t < {t} THEN start_t END) AS DOUBLE) / {DAY} AS tenure_days,
+    SUM(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN mrr ELSE 0 END) AS mrr,
+    SUM(CASE WHEN start_t < {t} - 90 * {DAY} AND (end_t IS NULL OR end_t >= {t} - 90 * {DAY}) THEN mrr ELSE 0 END) AS mrr_90d_ago,
+    SUM(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN seats ELSE 0 END) AS seats,
+    MAX(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN plan END) AS plan,
+    SUM(CASE WHEN start_t < {t} + 60 * {DAY} AND (end_t IS NULL OR end_t >= {t} + 60 * {DAY}) THEN mrr ELSE 0 END) AS mrr_in_60d,
+    SUM(CASE WHEN start_t < {t} + 90 * {DAY} AND (end_t IS NULL OR end_t >= {t} + 90 * {DAY}) THEN mrr ELSE 0 END) AS mrr_in_90d
+  FROM sub GROUP BY account_id
+),
+tk AS (
+  SELECT COALESCE(m.into_id, k.account_id) AS account_id,
+    CAST(k.created_at AS BIGINT) AS created, CAST(k.resolved_at AS BIGINT) AS resolved, k.csat
+  FROM tickets k LEFT JOIN icp_merged m ON k.account_id = m.account_id
+),
+support AS (
+  SELECT account_id,
+    SUM(CASE WHEN created < {t} AND created >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS tickets_30d,
+    SUM(CASE WHEN created < {t} AND created >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS tickets_90d,
+    SUM(CASE WHEN created < {t} AND (resolved IS NULL OR resolved >= {t}) THEN 1 ELSE 0 END) AS open_tickets,
+    AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_90d,
+    AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_90d
+  FROM tk GROUP BY account_id
+)
+SELECT c.account_id,
+  CAST({t} AS BIGINT) AS as_of_micros,
+  ln(1 + CAST(a.employees AS DOUBLE)) AS log_employees,
+  ln(1 + a.annual_revenue) AS log_annual_revenue,
+  CAST({as_of_year} - a.founded_year AS DOUBLE) AS company_age_years,
+  a.industry, a.country,
+  COALESCE(e.events_7d, 0) AS events_7d, COALESCE(e.events_30d, 0) AS events_30d,
+  COALESCE(e.events_60d, 0) AS events_60d, COALESCE(e.events_90d, 0) AS events_90d,
+  e.days_since_last_event,
+  COALESCE(e.active_days_30d, 0) AS active_days_30d,
+  COALESCE(e.contacts_30d, 0) AS contacts_30d, COALESCE(e.contacts_90d, 0) AS contacts_90d,
+  COALESCE(e.velocity_30d, 1.0) AS velocity_30d,
+  COALESCE(e.decayed_events, 0) AS decayed_events{type_columns},
+  COALESCE(s.prior_opportunities, 0) AS prior_opportunities,
+  COALESCE(s.prior_wins, 0) AS prior_wins, COALESCE(s.prior_losses, 0) AS prior_losses,
+  COALESCE(s.open_opportunities, 0) AS open_opportunities,
+  s.days_since_last_opportunity, s.mean_cycle_days,
+  COALESCE(s.prior_won_amount, 0) AS prior_won_amount,
+  COALESCE(u.active_subscription, 0) AS active_subscription,
+  u.tenure_days, COALESCE(u.mrr, 0) AS mrr,
+  COALESCE(u.mrr, 0) - COALESCE(u.mrr_90d_ago, 0) AS mrr_change_90d,
+  COALESCE(u.seats, 0) AS seats, u.plan,
+  COALESCE(k.tickets_30d, 0) AS tickets_30d, COALESCE(k.tickets_90d, 0) AS tickets_90d,
+  COALESCE(k.open_tickets, 0) AS open_tickets,
+  k.mean_resolution_hours_90d, k.mean_csat_90d,
+  CASE WHEN {w90} THEN COALESCE(l.opportunity_90d, 0) END AS label_opportunity_90d,
+  CASE WHEN {w90} THEN COALESCE(l.converted_90d, 0) END AS label_converted_90d,
+  CASE WHEN {w90} THEN COALESCE(l.deal_amount_90d, 0) END AS label_deal_amount_90d,
+  CASE WHEN {w60} AND u.active_subscription = 1 THEN CASE WHEN u.mrr_in_60d > 0 THEN 0 ELSE 1 END END AS label_churned_60d,
+  CASE WHEN {w90} AND u.active_subscription = 1 THEN CASE WHEN u.mrr_in_90d > u.mrr THEN 1 ELSE 0 END END AS label_expanded_90d
+FROM canon c
+JOIN accounts a ON a.account_id = c.account_id
+LEFT JOIN engagement e ON e.account_id = c.account_id
+LEFT JOIN sales s ON s.account_id = c.account_id
+LEFT JOIN opp_labels l ON l.account_id = c.account_id
+LEFT JOIN subscription u ON u.account_id = c.account_id
+LEFT JOIN support k ON k.account_id = c.account_id
+ORDER BY c.account_id"#,
+        type_columns = event_types
+            .iter()
+            .flat_map(|ty| TYPE_WINDOWS
+                .map(|w| format!(",\n  COALESCE(e.{0}_{w}d, 0) AS {0}_{w}d", identifier(ty))))
+            .collect::<String>(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_safe() {
+        assert_eq!(identifier("Pricing Page"), "pricing_page");
+        assert_eq!(identifier("3d-view"), "_3d_view");
+        assert_eq!(identifier(""), "_");
+    }
+
+    #[test]
+    fn labels_are_null_past_the_end_of_the_data() {
+        let sql = snapshot_sql(100 * DAY, 170 * DAY, 2025, &[]);
+        assert!(sql.contains("CASE WHEN FALSE THEN COALESCE(l.converted_90d"));
+        assert!(sql.contains("CASE WHEN TRUE AND u.active_subscription"));
+    }
+}

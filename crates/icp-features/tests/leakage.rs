@@ -1,0 +1,167 @@
+//! No feature can see data at or after its as-of moment: on a generated company, moving every
+//! timestamp at or after `T` 100 days later (through views over the real tables) leaves every
+//! feature of the snapshot at `T` unchanged, while the labels — which must look after `T` — do
+//! change. And labels whose window runs past the data are NULL.
+
+use arrow_array::RecordBatch;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use icp_data::config::{Config, DateOrder};
+use icp_data::contract::Table;
+use icp_data::parse::parse_timestamp;
+use icp_data::synth::{DirtRates, WorldParams, generate};
+use icp_data::validate::{IngestOptions, ParquetBatches, ingest};
+use icp_features::sql::DAY;
+use icp_features::{FeatureBuilder, monthly_as_of};
+use icp_ml::progress::NoProgress;
+use std::path::Path;
+
+fn company(dir: &Path) -> std::path::PathBuf {
+    let params = WorldParams {
+        accounts: 400,
+        months: 10,
+        seed: 3,
+        dirt: DirtRates::clean(),
+        ..WorldParams::default()
+    };
+    generate(&params, dir, &NoProgress).unwrap();
+    let config = Config::load(&dir.join("icp.toml")).unwrap();
+    let now = parse_timestamp(config.workspace.now.as_deref().unwrap(), DateOrder::Mdy).unwrap();
+    let clean = dir.join("clean");
+    let opts = IngestOptions {
+        workspace: dir,
+        config: &config,
+        now,
+        quarantine_dir: None,
+    };
+    ingest(
+        &opts,
+        &mut ParquetBatches::new(&clean).unwrap(),
+        &NoProgress,
+    )
+    .unwrap();
+    clean
+}
+
+/// Timestamp columns of each table.
+fn time_columns(t: Table) -> Vec<&'static str> {
+    t.columns()
+        .iter()
+        .filter(|c| c.ty == icp_data::contract::ColumnType::Timestamp)
+        .map(|c| c.name)
+        .collect()
+}
+
+/// A session whose contract-named tables are views over the real ones with every timestamp
+/// at or after `t` moved `shift_days` later.
+fn shifted_context(clean: &Path, t: i64, shift_days: i64) -> SessionContext {
+    let ctx = SessionContext::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for table in Table::ALL {
+        let path = clean.join(format!("{table}.parquet"));
+        rt.block_on(ctx.register_parquet(
+            format!("raw_{table}"),
+            path.to_string_lossy().as_ref(),
+            ParquetReadOptions::default(),
+        ))
+        .unwrap();
+        let times = time_columns(table);
+        let select: Vec<String> = table
+            .columns()
+            .iter()
+            .map(|c| {
+                if times.contains(&c.name) {
+                    format!(
+                        "CASE WHEN CAST(\"{0}\" AS BIGINT) >= {t} THEN \"{0}\" + INTERVAL '{shift_days} days' ELSE \"{0}\" END AS \"{0}\"",
+                        c.name
+                    )
+                } else {
+                    format!("\"{}\"", c.name)
+                }
+            })
+            .collect();
+        let sql = format!(
+            "CREATE VIEW {table} AS SELECT {} FROM raw_{table}",
+            select.join(", ")
+        );
+        rt.block_on(async { ctx.sql(&sql).await.unwrap().collect().await.unwrap() });
+    }
+    ctx
+}
+
+fn split(b: &RecordBatch) -> (Vec<String>, Vec<String>) {
+    let (mut features, mut labels) = (Vec::new(), Vec::new());
+    for f in b.schema().fields() {
+        if f.name().starts_with("label_") {
+            labels.push(f.name().clone());
+        } else {
+            features.push(f.name().clone());
+        }
+    }
+    (features, labels)
+}
+
+#[test]
+fn features_never_see_data_at_or_after_the_as_of_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = company(dir.path());
+    let real = FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap();
+    let (start, end) = real.data_range().unwrap().unwrap();
+    let t = monthly_as_of(start, end)[2];
+    assert!(t + 90 * DAY < end, "the test needs a complete label window");
+    let before = real.snapshot(t, end).unwrap();
+    let shifted = FeatureBuilder::from_context(shifted_context(&clean, t, 100), &[], &[]).unwrap();
+    let after = shifted.snapshot(t, end).unwrap();
+    assert_eq!(before.num_rows(), after.num_rows());
+    assert!(before.num_rows() >= 390, "one row per account");
+    let (features, labels) = split(&before);
+    assert!(features.len() > 30, "{features:?}");
+    for f in &features {
+        assert_eq!(
+            before.column_by_name(f),
+            after.column_by_name(f),
+            "feature {f} changed when only data at or after T moved"
+        );
+    }
+    let changed = labels
+        .iter()
+        .filter(|l| before.column_by_name(l) != after.column_by_name(l))
+        .count();
+    assert!(
+        changed >= 2,
+        "labels must read the window after T, so moving it must change them"
+    );
+}
+
+#[test]
+fn labels_past_the_end_of_the_data_are_null_and_known_ones_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = company(dir.path());
+    let b = FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap();
+    let (start, end) = b.data_range().unwrap().unwrap();
+    let plan = monthly_as_of(start, end);
+    let last = b.snapshot(*plan.last().unwrap(), end).unwrap();
+    let first = b.snapshot(plan[0], end).unwrap();
+    for label in [
+        "label_converted_90d",
+        "label_opportunity_90d",
+        "label_deal_amount_90d",
+    ] {
+        assert_eq!(
+            last.column_by_name(label).unwrap().null_count(),
+            last.num_rows(),
+            "{label} at the end"
+        );
+        assert_eq!(
+            first.column_by_name(label).unwrap().null_count(),
+            0,
+            "{label} early on"
+        );
+    }
+    let summary = icp_features::summarise(&first, plan[0], None);
+    assert!(
+        summary.labels["opportunity_90d"].0 > 0.0,
+        "some accounts open deals: {summary:?}"
+    );
+}
