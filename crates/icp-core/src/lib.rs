@@ -3,6 +3,7 @@
 //!
 //! - [`pipeline`]: workspaces, `check` and `run`, staged and atomic outputs.
 //! - [`features`]: monthly as-of feature snapshots, their coverage and univariate signals.
+//! - [`snapshots`]: the feature store read back as ids, a recipe frame and labels.
 //! - [`identity`]: duplicate accounts and event-to-account resolution, `out/merges.csv`.
 //! - [`profile`]: the company profile gathered while data streams in.
 //! - [`sections`]: the report sections about the input data.
@@ -14,6 +15,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod sections;
+pub mod snapshots;
 
 /// Errors of the pipeline: the data layer's or the feature stage's, each with its own code.
 #[derive(Debug, thiserror::Error)]
