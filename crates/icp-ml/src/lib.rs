@@ -25,6 +25,8 @@
 //! - [`weights`]: learned engagement weights — time-decayed counts per event type, L2
 //!   logistic regression, a 0–100 engagement score comparable across accounts, the
 //!   equal-points baseline and ROC-AUC.
+//! - [`text`]: lexicon sentiment of short business text (tickets, notes), with negation and
+//!   intensifiers.
 
 pub mod cluster;
 pub mod clv;
@@ -34,6 +36,7 @@ pub mod recipe;
 pub mod sequence;
 pub mod stats;
 pub mod surge;
+pub mod text;
 pub mod weights;
 
 pub use matrix::Matrix;
