@@ -8,7 +8,9 @@ use arrow_array::types::Float64Type;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use icp_data::resolve::{Merge, ResolvedKey};
-use icp_features::{FeatureBuilder, SnapshotSummary, monthly_as_of, summarise, write_snapshot};
+use icp_features::{
+    FeatureBuilder, FeatureOptions, SnapshotSummary, monthly_as_of, summarise, write_snapshot,
+};
 use icp_ml::progress::Progress;
 use serde::Serialize;
 use std::path::Path;
@@ -64,9 +66,11 @@ pub fn build(
     out_dir: &Path,
     merges: &[Merge],
     keys: &[ResolvedKey],
+    options: &FeatureOptions,
     progress: &dyn Progress,
 ) -> icp_features::Result<FeatureReport> {
-    let builder = FeatureBuilder::from_clean_dir(clean_dir, merges, keys)?;
+    let mut builder = FeatureBuilder::from_clean_dir(clean_dir, merges, keys)?;
+    builder.configure(options)?;
     let Some((start, end)) = builder.data_range()? else {
         return Ok(FeatureReport::default());
     };

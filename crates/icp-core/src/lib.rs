@@ -33,6 +33,7 @@ impl Error {
             Error::Data(e) => e.code(),
             Error::Features(icp_features::Error::Engine { .. }) => "feature_query_failed",
             Error::Features(icp_features::Error::Io { .. }) => "io_error",
+            Error::Features(icp_features::Error::UserSql { .. }) => "invalid_feature_sql",
         }
     }
 }

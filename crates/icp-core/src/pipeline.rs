@@ -167,6 +167,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
             &staging.path("features"),
             &identity.merges,
             &identity.resolved_keys,
+            &icp_features::FeatureOptions::from_config(&ws.config.features, &ws.dir),
             progress,
         )?;
         Some(report)

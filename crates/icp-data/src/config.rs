@@ -23,6 +23,34 @@ pub struct Config {
     pub parse: ParseConfig,
     #[serde(default)]
     pub tables: BTreeMap<Table, TableConfig>,
+    #[serde(default)]
+    pub features: FeaturesConfig,
+}
+
+/// `[features]`: the technology flags and the user's feature SQL.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FeaturesConfig {
+    /// Technologies that get a 0/1 column (`tech_<name>`): the N most frequent among accounts.
+    #[serde(default = "default_top_n_technologies")]
+    pub top_n_technologies: usize,
+    /// The user's features file, relative to the workspace; default: `features.sql` when the
+    /// workspace has one.
+    #[serde(default)]
+    pub sql: Option<PathBuf>,
+}
+
+fn default_top_n_technologies() -> usize {
+    20
+}
+
+impl Default for FeaturesConfig {
+    fn default() -> Self {
+        FeaturesConfig {
+            top_n_technologies: default_top_n_technologies(),
+            sql: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -285,6 +313,7 @@ mod tests {
     fn template_parses_to_the_built_in_defaults() {
         let c = Config::parse(TEMPLATE, Path::new("icp.toml")).unwrap();
         assert_eq!(c.workspace, WorkspaceConfig::default());
+        assert_eq!(c.features, FeaturesConfig::default());
         assert_eq!(c.parse_options(None).unwrap(), ParseOptions::default());
         for t in Table::ALL {
             assert_eq!(c.parse_options(Some(t)).unwrap(), ParseOptions::default());

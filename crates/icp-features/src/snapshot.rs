@@ -1,9 +1,11 @@
 //! As-of snapshots: registers the validated tables and the identity maps in a DataFusion
 //! session, runs the feature SQL for each as-of moment, and writes each snapshot to the
 //! feature store (`features/asof=YYYY-MM-DD.parquet`) with its as-of moment and the hash of the
-//! feature definitions in the file's metadata, so a run can be reproduced and compared.
+//! feature definitions in the file's metadata, so a run can be reproduced and compared. The
+//! columns of the workspace's `features.sql` ([`crate::user`]) are joined onto each snapshot.
 
-use crate::sql::{self, DAY};
+use crate::sql::{self, DAY, Technology};
+use crate::user::UserFeatures;
 use crate::{Error, Result};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -19,6 +21,43 @@ use std::sync::Arc;
 
 /// Event types that get their own count columns: the most frequent ones, at most this many.
 pub const MAX_EVENT_TYPES: usize = 16;
+/// Technologies that get their own flag column by default: the most frequent ones.
+pub const DEFAULT_TOP_N_TECHNOLOGIES: usize = 20;
+/// The features file read from a workspace when the configuration names none.
+pub const DEFAULT_FEATURES_FILE: &str = "features.sql";
+
+/// What a workspace configures about its features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureOptions {
+    /// Technologies with a flag column: the N most frequent among accounts.
+    pub top_n_technologies: usize,
+    /// The user's features file, if any.
+    pub sql_file: Option<PathBuf>,
+}
+
+impl Default for FeatureOptions {
+    fn default() -> Self {
+        FeatureOptions {
+            top_n_technologies: DEFAULT_TOP_N_TECHNOLOGIES,
+            sql_file: None,
+        }
+    }
+}
+
+impl FeatureOptions {
+    /// The options of `[features]` in a workspace's icp.toml: a named SQL file must exist;
+    /// without one, `features.sql` is used when the workspace has it.
+    pub fn from_config(config: &icp_data::config::FeaturesConfig, workspace: &Path) -> Self {
+        let sql_file = match &config.sql {
+            Some(p) => Some(workspace.join(p)),
+            None => Some(workspace.join(DEFAULT_FEATURES_FILE)).filter(|p| p.is_file()),
+        };
+        FeatureOptions {
+            top_n_technologies: config.top_n_technologies,
+            sql_file,
+        }
+    }
+}
 
 /// What one materialised snapshot holds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -37,6 +76,8 @@ pub struct FeatureBuilder {
     ctx: SessionContext,
     runtime: tokio::runtime::Runtime,
     event_types: Vec<String>,
+    technologies: Vec<Technology>,
+    user: Option<UserFeatures>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -98,7 +139,7 @@ fn identity_batches(merges: &[Merge], keys: &[ResolvedKey]) -> Result<(RecordBat
 /// else the account its (contact, email, domain) identity resolved to.
 const EVENTS_RESOLVED: &str = r#"CREATE VIEW events_resolved AS
 SELECT COALESCE(m.into_id, e.account_id, k.account_id) AS account_id,
-       e."timestamp", e.event_type, e.contact_id
+       e."timestamp", e.event_type, e.contact_id, e.value
 FROM events e
 LEFT JOIN icp_merged m ON e.account_id = m.account_id
 LEFT JOIN icp_event_keys k
@@ -154,12 +195,22 @@ impl FeatureBuilder {
             .map_err(engine("registering merges"))?;
         ctx.register_batch("icp_event_keys", event_keys)
             .map_err(engine("registering event identities"))?;
+        crate::udf::register(&ctx);
         let mut builder = FeatureBuilder {
             ctx,
             runtime,
             event_types: Vec::new(),
+            technologies: Vec::new(),
+            user: None,
         };
         builder.query(EVENTS_RESOLVED, "creating events_resolved")?;
+        for t in Table::ALL {
+            // The user's statements see the tables through as-of views over these names.
+            builder.query(
+                &format!("CREATE VIEW icp_src_{t} AS SELECT * FROM {t}"),
+                "creating the source views",
+            )?;
+        }
         let types = builder.query(
             &format!(
                 "SELECT event_type, COUNT(*) AS n FROM events WHERE event_type IS NOT NULL \
@@ -182,7 +233,134 @@ impl FeatureBuilder {
                 .extend((0..names.len()).map(|i| names.value(i).to_string()));
         }
         builder.event_types.sort();
+        builder.technologies = builder.top_technologies(DEFAULT_TOP_N_TECHNOLOGIES)?;
         Ok(builder)
+    }
+
+    /// Applies a workspace's options: the number of technology flags and the user's
+    /// features file (parsed and checked against the tables now, so a bad statement fails
+    /// before any snapshot is built).
+    pub fn configure(&mut self, options: &FeatureOptions) -> Result<()> {
+        self.technologies = self.top_technologies(options.top_n_technologies)?;
+        self.user = None;
+        if let Some(path) = &options.sql_file {
+            let user = UserFeatures::load(path)?;
+            self.check_user_features(&user)?;
+            self.user = Some(user);
+        }
+        Ok(())
+    }
+
+    /// Uses the features of `user` (already parsed) from now on, after checking them.
+    pub fn set_user_features(&mut self, user: UserFeatures) -> Result<()> {
+        self.check_user_features(&user)?;
+        self.user = Some(user);
+        Ok(())
+    }
+
+    /// The `n` technologies named by the most canonical accounts (ties by name), trimmed and
+    /// lower-case; none when the accounts have no `technologies` column.
+    fn top_technologies(&self, n: usize) -> Result<Vec<Technology>> {
+        if n == 0 || self.columns("accounts").iter().all(|c| c != "technologies") {
+            return Ok(Vec::new());
+        }
+        let batches = self.query(
+            &format!(
+                "SELECT tech, COUNT(DISTINCT account_id) AS n FROM (
+                   SELECT account_id, lower(trim(tech)) AS tech FROM (
+                     SELECT account_id, unnest(technologies) AS tech FROM accounts
+                     WHERE account_id NOT IN (SELECT account_id FROM icp_merged)) items) named
+                 WHERE tech IS NOT NULL AND tech <> ''
+                 GROUP BY tech ORDER BY n DESC, tech LIMIT {n}"
+            ),
+            "counting technologies",
+        )?;
+        let mut names = Vec::new();
+        for b in &batches {
+            let col = utf8(b.column(0), "counting technologies")?;
+            let col = col.as_string::<i32>();
+            names.extend((0..col.len()).map(|i| col.value(i).to_string()));
+        }
+        Ok(sql::technology_columns(&names))
+    }
+
+    /// Column names of a registered table or view (empty when it is unknown).
+    fn columns(&self, table: &str) -> Vec<String> {
+        self.runtime
+            .block_on(self.ctx.table(table))
+            .map(|df| {
+                df.schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn builtin_sql(&self, t: i64, data_end: i64, year: i32) -> String {
+        sql::snapshot_sql(t, data_end, year, &self.event_types, &self.technologies)
+    }
+
+    /// Plans every user statement once: each must return `account_id` and at least one
+    /// other column, none named like a built-in column, a label or another statement's.
+    fn check_user_features(&self, user: &UserFeatures) -> Result<()> {
+        let mut taken: std::collections::BTreeSet<String> = self
+            .plan_columns(
+                &self.builtin_sql(0, 0, 1970),
+                "planning the built-in features",
+            )?
+            .into_iter()
+            .collect();
+        for s in &user.statements {
+            let sql = crate::user::wrapped(s, 0, &|t| self.columns(t));
+            let columns = self
+                .plan_columns(&sql, "")
+                .map_err(|e| user.error(s, engine_message(e)))?;
+            if !columns.iter().any(|c| c == "account_id") {
+                return Err(user.error(
+                    s,
+                    format!(
+                        "expected an account_id column beside the features, found {}",
+                        columns.join(", ")
+                    ),
+                ));
+            }
+            let features: Vec<&String> = columns.iter().filter(|c| *c != "account_id").collect();
+            if features.is_empty() {
+                return Err(user.error(
+                    s,
+                    "expected at least one feature column beside account_id".into(),
+                ));
+            }
+            for c in features {
+                if c.starts_with("label_") {
+                    return Err(user.error(
+                        s,
+                        format!("column {c}: names starting with label_ are reserved for labels"),
+                    ));
+                }
+                if !taken.insert(c.clone()) {
+                    return Err(user.error(s, format!(
+                        "column {c} already exists (a built-in feature or an earlier statement): rename it"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn plan_columns(&self, sql: &str, context: &str) -> Result<Vec<String>> {
+        let df = self
+            .runtime
+            .block_on(self.ctx.sql(sql))
+            .map_err(engine(context))?;
+        Ok(df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect())
     }
 
     fn query(&self, sql: &str, context: &str) -> Result<Vec<RecordBatch>> {
@@ -197,13 +375,21 @@ impl FeatureBuilder {
         &self.event_types
     }
 
-    /// Hash of the feature definitions (the SQL without its as-of moment), recorded with each
-    /// snapshot: two snapshots with the same hash were built by the same definitions.
+    /// Technologies with their own flag columns.
+    pub fn technologies(&self) -> &[Technology] {
+        &self.technologies
+    }
+
+    /// Hash of the feature definitions (the built-in SQL without its as-of moment and the
+    /// user's features file), recorded with each snapshot: two snapshots with the same hash
+    /// were built by the same definitions.
     pub fn definition_hash(&self) -> String {
-        format!(
-            "{:016x}",
-            fnv1a(sql::snapshot_sql(0, 0, 0, &self.event_types).as_bytes())
-        )
+        let mut text = self.builtin_sql(0, 0, 0);
+        if let Some(user) = &self.user {
+            text.push_str("\n-- features file\n");
+            text.push_str(&user.text);
+        }
+        format!("{:016x}", fnv1a(text.as_bytes()))
     }
 
     /// Earliest and latest moment in the data (events, deal creation, subscription starts,
@@ -235,7 +421,7 @@ impl FeatureBuilder {
     pub fn snapshot(&self, as_of: i64, data_end: i64) -> Result<RecordBatch> {
         let year = chrono::DateTime::from_timestamp_micros(as_of)
             .map_or(1970, |d| chrono::Datelike::year(&d));
-        let sql = sql::snapshot_sql(as_of, data_end, year, &self.event_types);
+        let sql = self.builtin_sql(as_of, data_end, year);
         let batches = self.query(&sql, "building a feature snapshot")?;
         let schema = match batches.first() {
             Some(b) => b.schema(),
@@ -247,10 +433,112 @@ impl FeatureBuilder {
                 Arc::new(df.schema().as_arrow().clone())
             }
         };
-        datafusion::arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::Engine {
-            context: "joining snapshot batches".into(),
+        let base = datafusion::arrow::compute::concat_batches(&schema, &batches).map_err(|e| {
+            Error::Engine {
+                context: "joining snapshot batches".into(),
+                message: e.to_string(),
+            }
+        })?;
+        match &self.user {
+            Some(user) => self.join_user_features(base, user, as_of),
+            None => Ok(base),
+        }
+    }
+
+    /// Runs each user statement as of `as_of` and joins its columns onto `base` by account
+    /// (NULL where a statement has no row), before the label columns.
+    fn join_user_features(
+        &self,
+        base: RecordBatch,
+        user: &UserFeatures,
+        as_of: i64,
+    ) -> Result<RecordBatch> {
+        let ids = utf8(base.column(0), "reading snapshot account ids")?;
+        let ids = ids.as_string::<i32>();
+        let row_of: std::collections::HashMap<&str, usize> =
+            (0..ids.len()).map(|i| (ids.value(i), i)).collect();
+        let schema = base.schema();
+        let n_features = schema
+            .fields()
+            .iter()
+            .take_while(|f| !f.name().starts_with("label_"))
+            .count();
+        let mut fields: Vec<Field> = schema.fields()[..n_features]
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let mut columns: Vec<ArrayRef> = base.columns()[..n_features].to_vec();
+        for s in &user.statements {
+            let sql = crate::user::wrapped(s, as_of, &|t| self.columns(t));
+            let batches = self
+                .query(&sql, "")
+                .map_err(|e| user.error(s, engine_message(e)))?;
+            let Some(first) = batches.first() else {
+                continue;
+            };
+            let out = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)
+                .map_err(|e| user.error(s, e.to_string()))?;
+            let key = out
+                .schema()
+                .index_of("account_id")
+                .map_err(|e| user.error(s, e.to_string()))?;
+            let keys = utf8(out.column(key), "").map_err(|e| user.error(s, engine_message(e)))?;
+            let keys = keys.as_string::<i32>();
+            // take() index per snapshot row: the statement's row for that account, or NULL.
+            let mut take = vec![None; base.num_rows()];
+            let mut seen = std::collections::HashSet::new();
+            for r in 0..keys.len() {
+                if keys.is_null(r) {
+                    return Err(user.error(s, format!("row {} has no account_id", r + 1)));
+                }
+                let id = keys.value(r);
+                if !seen.insert(id) {
+                    return Err(user.error(
+                        s,
+                        format!("account {id} has more than one row: expected one row per account (GROUP BY account_id)"),
+                    ));
+                }
+                if let Some(&i) = row_of.get(id) {
+                    take[i] = Some(r as u32);
+                }
+            }
+            let take = arrow_array::UInt32Array::from(take);
+            for (i, f) in out.schema().fields().iter().enumerate() {
+                if i == key {
+                    continue;
+                }
+                let col = datafusion::arrow::compute::take(out.column(i), &take, None)
+                    .map_err(|e| user.error(s, e.to_string()))?;
+                fields.push(f.as_ref().clone().with_nullable(true));
+                columns.push(col);
+            }
+        }
+        fields.extend(
+            schema.fields()[n_features..]
+                .iter()
+                .map(|f| f.as_ref().clone()),
+        );
+        columns.extend(base.columns()[n_features..].iter().cloned());
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| Error::Engine {
+            context: "joining user features".into(),
             message: e.to_string(),
         })
+    }
+}
+
+/// A string column as plain Utf8 (Parquet strings may come back as Utf8View).
+fn utf8(col: &ArrayRef, context: &str) -> Result<ArrayRef> {
+    datafusion::arrow::compute::cast(col, &DataType::Utf8).map_err(|e| Error::Engine {
+        context: context.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The engine's own message of an error, without icp's context.
+fn engine_message(e: Error) -> String {
+    match e {
+        Error::Engine { message, .. } => message,
+        other => other.to_string(),
     }
 }
 

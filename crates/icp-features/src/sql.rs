@@ -17,6 +17,45 @@ pub const WINDOWS: [i64; 4] = [7, 30, 60, 90];
 pub const TYPE_WINDOWS: [i64; 2] = [30, 90];
 /// Half-life of the time-decayed activity total, in days.
 pub const DECAY_HALF_LIFE_DAYS: i64 = 30;
+/// Event types that are product usage: their distinct contacts are the active users.
+pub const USAGE_EVENT_TYPES: [&str; 2] = ["product_login", "feature_used"];
+/// The event type whose `value` names the product feature used.
+pub const FEATURE_USED: &str = "feature_used";
+/// Event types that are purchases: with a numeric `value` they are RFM transactions.
+pub const PURCHASE_EVENT_TYPES: [&str; 3] = ["purchase", "order", "payment"];
+/// Look-back of RFM frequency and monetary value, in days.
+pub const RFM_DAYS: i64 = 365;
+/// A ticket whose text scores below this is negative (VADER's convention).
+pub const NEGATIVE_SENTIMENT: f64 = -0.05;
+
+/// One technology flag column: the technology as matched (trimmed, lower-case) and its column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Technology {
+    pub name: String,
+    pub column: String,
+}
+
+/// Technology flag columns for `names` (trimmed, lower-case, most frequent first): `tech_`
+/// plus the name as an identifier, with `_2`, `_3`… when two names give the same identifier.
+pub fn technology_columns(names: &[String]) -> Vec<Technology> {
+    let mut taken = std::collections::BTreeSet::new();
+    names
+        .iter()
+        .map(|name| {
+            let base = format!("tech_{}", identifier(name).trim_start_matches('_'));
+            let mut column = base.clone();
+            let mut k = 2;
+            while !taken.insert(column.clone()) {
+                column = format!("{base}_{k}");
+                k += 1;
+            }
+            Technology {
+                name: name.clone(),
+                column,
+            }
+        })
+        .collect()
+}
 
 /// A SQL identifier made of lower-case letters, digits and underscores.
 pub fn identifier(raw: &str) -> String {
@@ -36,14 +75,30 @@ pub fn identifier(raw: &str) -> String {
     s
 }
 
-fn quote(s: &str) -> String {
+/// A SQL string literal.
+pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| quote(s))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The query producing one row per canonical account as of `t` (microseconds): account_id,
 /// as_of, the features of every family, then the labels (`label_*`). `data_end` is the end of
-/// the observed data: label windows past it are NULL. `event_types` get their own counts.
-pub fn snapshot_sql(t: i64, data_end: i64, as_of_year: i32, event_types: &[String]) -> String {
+/// the observed data: label windows past it are NULL. `event_types` get their own counts and
+/// `technologies` their own 0/1 flags.
+pub fn snapshot_sql(
+    t: i64,
+    data_end: i64,
+    as_of_year: i32,
+    event_types: &[String],
+    technologies: &[Technology],
+) -> String {
     let mut eng = String::new();
     for w in WINDOWS {
         let _ = write!(
@@ -70,6 +125,37 @@ pub fn snapshot_sql(t: i64, data_end: i64, as_of_year: i32, event_types: &[Strin
     };
     let (w60, w90) = (window_ok(60), window_ok(90));
     let halflife = DECAY_HALF_LIFE_DAYS;
+    let usage = quoted_list(&USAGE_EVENT_TYPES);
+    let feature_used = quote(FEATURE_USED);
+    let purchases = quoted_list(&PURCHASE_EVENT_TYPES);
+    let negative = NEGATIVE_SENTIMENT;
+    let region = crate::region::region_sql("a.country");
+    let (tech_cte, tech_columns, tech_join) = if technologies.is_empty() {
+        (String::new(), String::new(), "")
+    } else {
+        let flags: String = technologies
+            .iter()
+            .map(|x| {
+                format!(
+                    ",\n    MAX(CASE WHEN tech = {} THEN 1 ELSE 0 END) AS {}",
+                    quote(&x.name),
+                    x.column
+                )
+            })
+            .collect();
+        let cte = format!(
+            ",\ntech_items AS (\n  SELECT account_id, lower(trim(tech)) AS tech FROM (SELECT account_id, unnest(technologies) AS tech FROM accounts) items\n),\ntech AS (\n  SELECT account_id{flags}\n  FROM tech_items GROUP BY account_id\n)"
+        );
+        let columns: String = technologies
+            .iter()
+            .map(|x| format!(",\n  COALESCE(x.{0}, 0) AS {0}", x.column))
+            .collect();
+        (
+            cte,
+            columns,
+            "\nLEFT JOIN tech x ON x.account_id = c.account_id",
+        )
+    };
     format!(
         r#"WITH
 canon AS (
@@ -77,7 +163,7 @@ canon AS (
   WHERE a.account_id NOT IN (SELECT account_id FROM icp_merged)
 ),
 ev AS (
-  SELECT account_id, CAST("timestamp" AS BIGINT) AS ts, event_type, contact_id
+  SELECT account_id, CAST("timestamp" AS BIGINT) AS ts, event_type, contact_id, value
   FROM events_resolved WHERE CAST("timestamp" AS BIGINT) < {t}
 ),
 engagement AS (
@@ -88,7 +174,10 @@ engagement AS (
     COUNT(DISTINCT CASE WHEN ts >= {t} - 30 * {DAY} THEN contact_id END) AS contacts_30d,
     CAST(SUM(CASE WHEN ts >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
       / CAST(SUM(CASE WHEN ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS velocity_30d,
-    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events{eng}
+    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events,
+    COUNT(DISTINCT CASE WHEN event_type IN ({usage}) AND ts >= {t} - 30 * {DAY} THEN contact_id END) AS active_users_30d,
+    COUNT(DISTINCT CASE WHEN event_type IN ({usage}) AND ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN contact_id END) AS active_users_prior_30d,
+    COUNT(DISTINCT CASE WHEN event_type = {feature_used} AND ts >= {t} - 90 * {DAY} THEN value END) AS features_used_90d{eng}
   FROM ev GROUP BY account_id
 ),
 opp AS (
@@ -106,6 +195,18 @@ sales AS (
     AVG(CASE WHEN status IN ('won', 'lost') AND closed < {t} THEN CAST(closed - created AS DOUBLE) / {DAY} END) AS mean_cycle_days,
     SUM(CASE WHEN status = 'won' AND closed < {t} THEN amount ELSE 0 END) AS prior_won_amount
   FROM opp GROUP BY account_id
+),
+txn AS (
+  SELECT account_id, closed AS ts, amount FROM opp WHERE status = 'won' AND closed < {t}
+  UNION ALL
+  SELECT account_id, ts, value AS amount FROM ev WHERE event_type IN ({purchases}) AND value IS NOT NULL
+),
+rfm AS (
+  SELECT account_id,
+    CAST({t} - MAX(ts) AS DOUBLE) / {DAY} AS rfm_recency_days,
+    SUM(CASE WHEN ts >= {t} - {RFM_DAYS} * {DAY} THEN 1 ELSE 0 END) AS rfm_frequency_365d,
+    SUM(CASE WHEN ts >= {t} - {RFM_DAYS} * {DAY} THEN amount ELSE 0 END) AS rfm_monetary_365d
+  FROM txn GROUP BY account_id
 ),
 opp_labels AS (
   SELECT account_id,
@@ -133,24 +234,32 @@ subscription AS (
 ),
 tk AS (
   SELECT COALESCE(m.into_id, k.account_id) AS account_id,
-    CAST(k.created_at AS BIGINT) AS created, CAST(k.resolved_at AS BIGINT) AS resolved, k.csat
+    CAST(k.created_at AS BIGINT) AS created, CAST(k.resolved_at AS BIGINT) AS resolved, k.csat, k.text
   FROM tickets k LEFT JOIN icp_merged m ON k.account_id = m.account_id
+),
+tone AS (
+  SELECT account_id, AVG(s) AS mean_ticket_sentiment_90d,
+    AVG(CASE WHEN s < {negative} THEN 1.0 ELSE 0.0 END) AS negative_ticket_share_90d
+  FROM (SELECT account_id, sentiment(text) AS s FROM tk
+        WHERE created < {t} AND created >= {t} - 90 * {DAY} AND text IS NOT NULL) scored
+  GROUP BY account_id
 ),
 support AS (
   SELECT account_id,
     SUM(CASE WHEN created < {t} AND created >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS tickets_30d,
     SUM(CASE WHEN created < {t} AND created >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS tickets_90d,
+    SUM(CASE WHEN created < {t} - 30 * {DAY} AND created >= {t} - 120 * {DAY} THEN 1 ELSE 0 END) AS tickets_prior_90d,
     SUM(CASE WHEN created < {t} AND (resolved IS NULL OR resolved >= {t}) THEN 1 ELSE 0 END) AS open_tickets,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_90d,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_90d
   FROM tk GROUP BY account_id
-)
+){tech_cte}
 SELECT c.account_id,
   CAST({t} AS BIGINT) AS as_of_micros,
   ln(1 + CAST(a.employees AS DOUBLE)) AS log_employees,
   ln(1 + a.annual_revenue) AS log_annual_revenue,
   CAST({as_of_year} - a.founded_year AS DOUBLE) AS company_age_years,
-  a.industry, a.country,
+  a.industry, a.country, {region} AS region{tech_columns},
   COALESCE(e.events_7d, 0) AS events_7d, COALESCE(e.events_30d, 0) AS events_30d,
   COALESCE(e.events_60d, 0) AS events_60d, COALESCE(e.events_90d, 0) AS events_90d,
   e.days_since_last_event,
@@ -158,11 +267,16 @@ SELECT c.account_id,
   COALESCE(e.contacts_30d, 0) AS contacts_30d, COALESCE(e.contacts_90d, 0) AS contacts_90d,
   COALESCE(e.velocity_30d, 1.0) AS velocity_30d,
   COALESCE(e.decayed_events, 0) AS decayed_events{type_columns},
+  COALESCE(e.active_users_30d, 0) AS active_users_30d,
+  COALESCE(e.active_users_30d, 0) - COALESCE(e.active_users_prior_30d, 0) AS active_users_trend_30d,
+  COALESCE(e.features_used_90d, 0) AS features_used_90d,
   COALESCE(s.prior_opportunities, 0) AS prior_opportunities,
   COALESCE(s.prior_wins, 0) AS prior_wins, COALESCE(s.prior_losses, 0) AS prior_losses,
   COALESCE(s.open_opportunities, 0) AS open_opportunities,
   s.days_since_last_opportunity, s.mean_cycle_days,
   COALESCE(s.prior_won_amount, 0) AS prior_won_amount,
+  r.rfm_recency_days, COALESCE(r.rfm_frequency_365d, 0) AS rfm_frequency_365d,
+  COALESCE(r.rfm_monetary_365d, 0) AS rfm_monetary_365d,
   COALESCE(u.active_subscription, 0) AS active_subscription,
   u.tenure_days, COALESCE(u.mrr, 0) AS mrr,
   COALESCE(u.mrr, 0) - COALESCE(u.mrr_90d_ago, 0) AS mrr_change_90d,
@@ -170,6 +284,8 @@ SELECT c.account_id,
   COALESCE(k.tickets_30d, 0) AS tickets_30d, COALESCE(k.tickets_90d, 0) AS tickets_90d,
   COALESCE(k.open_tickets, 0) AS open_tickets,
   k.mean_resolution_hours_90d, k.mean_csat_90d,
+  CAST(COALESCE(k.tickets_30d, 0) + 1 AS DOUBLE) / (CAST(COALESCE(k.tickets_prior_90d, 0) AS DOUBLE) / 3.0 + 1.0) AS ticket_spike_ratio,
+  o.mean_ticket_sentiment_90d, o.negative_ticket_share_90d,
   CASE WHEN {w90} THEN COALESCE(l.opportunity_90d, 0) END AS label_opportunity_90d,
   CASE WHEN {w90} THEN COALESCE(l.converted_90d, 0) END AS label_converted_90d,
   CASE WHEN {w90} THEN COALESCE(l.deal_amount_90d, 0) END AS label_deal_amount_90d,
@@ -182,6 +298,8 @@ LEFT JOIN sales s ON s.account_id = c.account_id
 LEFT JOIN opp_labels l ON l.account_id = c.account_id
 LEFT JOIN subscription u ON u.account_id = c.account_id
 LEFT JOIN support k ON k.account_id = c.account_id
+LEFT JOIN tone o ON o.account_id = c.account_id
+LEFT JOIN rfm r ON r.account_id = c.account_id{tech_join}
 ORDER BY c.account_id"#,
         type_columns = event_types
             .iter()
@@ -203,8 +321,32 @@ mod tests {
     }
 
     #[test]
+    fn technology_columns_are_unique_identifiers() {
+        let names = ["salesforce", "c++", "c#", "google analytics"].map(String::from);
+        let cols: Vec<String> = technology_columns(&names)
+            .into_iter()
+            .map(|t| t.column)
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                "tech_salesforce",
+                "tech_c__",
+                "tech_c_",
+                "tech_google_analytics"
+            ]
+        );
+        let clash = ["a b", "a-b"].map(String::from);
+        let cols: Vec<String> = technology_columns(&clash)
+            .into_iter()
+            .map(|t| t.column)
+            .collect();
+        assert_eq!(cols, ["tech_a_b", "tech_a_b_2"]);
+    }
+
+    #[test]
     fn labels_are_null_past_the_end_of_the_data() {
-        let sql = snapshot_sql(100 * DAY, 170 * DAY, 2025, &[]);
+        let sql = snapshot_sql(100 * DAY, 170 * DAY, 2025, &[], &[]);
         assert!(sql.contains("CASE WHEN FALSE THEN COALESCE(l.converted_90d"));
         assert!(sql.contains("CASE WHEN TRUE AND u.active_subscription"));
     }

@@ -1,7 +1,9 @@
 //! No feature can see data at or after its as-of moment: on a generated company, moving every
 //! timestamp at or after `T` 100 days later (through views over the real tables) leaves every
 //! feature of the snapshot at `T` unchanged, while the labels — which must look after `T` — do
-//! change. And labels whose window runs past the data are NULL.
+//! change. The same holds for the user's `features.sql`, even for statements written with no
+//! thought of time (they read every row of every table they name). And labels whose window
+//! runs past the data are NULL.
 
 use arrow_array::RecordBatch;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
@@ -11,6 +13,7 @@ use icp_data::parse::parse_timestamp;
 use icp_data::synth::{DirtRates, WorldParams, generate};
 use icp_data::validate::{IngestOptions, ParquetBatches, ingest};
 use icp_features::sql::DAY;
+use icp_features::user::UserFeatures;
 use icp_features::{FeatureBuilder, monthly_as_of};
 use icp_ml::progress::NoProgress;
 use std::path::Path;
@@ -90,6 +93,27 @@ fn shifted_context(clean: &Path, t: i64, shift_days: i64) -> SessionContext {
     ctx
 }
 
+/// User features that would leak if the tables they name were not seen as of `T`.
+const NAIVE_USER_SQL: &str = r#"
+SELECT account_id, COUNT(*) AS all_events, MAX(CAST("timestamp" AS BIGINT)) AS last_event
+FROM events GROUP BY account_id;
+SELECT account_id, SUM(CASE WHEN status = 'won' THEN amount ELSE 0 END) AS won_ever,
+       MAX(CAST(closed_at AS BIGINT)) AS last_close, COUNT(*) AS deals
+FROM opportunities GROUP BY account_id;
+SELECT account_id, COUNT(*) AS tickets_ever, AVG(csat) AS csat_ever,
+       MAX(CAST(resolved_at AS BIGINT)) AS last_resolution, AVG(sentiment(text)) AS tone_ever
+FROM tickets GROUP BY account_id;
+SELECT account_id, MAX(CAST(end_date AS BIGINT)) AS last_end, SUM(mrr) AS mrr_ever
+FROM subscriptions GROUP BY account_id;
+SELECT account_id, COUNT(*) AS verdicts FROM feedback GROUP BY account_id
+"#;
+
+fn with_user_sql(mut b: FeatureBuilder) -> FeatureBuilder {
+    let user = UserFeatures::parse(Path::new("features.sql"), NAIVE_USER_SQL).unwrap();
+    b.set_user_features(user).unwrap();
+    b
+}
+
 fn split(b: &RecordBatch) -> (Vec<String>, Vec<String>) {
     let (mut features, mut labels) = (Vec::new(), Vec::new());
     for f in b.schema().fields() {
@@ -106,17 +130,37 @@ fn split(b: &RecordBatch) -> (Vec<String>, Vec<String>) {
 fn features_never_see_data_at_or_after_the_as_of_moment() {
     let dir = tempfile::tempdir().unwrap();
     let clean = company(dir.path());
-    let real = FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap();
+    let real = with_user_sql(FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap());
     let (start, end) = real.data_range().unwrap().unwrap();
     let t = monthly_as_of(start, end)[2];
     assert!(t + 90 * DAY < end, "the test needs a complete label window");
     let before = real.snapshot(t, end).unwrap();
-    let shifted = FeatureBuilder::from_context(shifted_context(&clean, t, 100), &[], &[]).unwrap();
+    let shifted = with_user_sql(
+        FeatureBuilder::from_context(shifted_context(&clean, t, 100), &[], &[]).unwrap(),
+    );
     let after = shifted.snapshot(t, end).unwrap();
     assert_eq!(before.num_rows(), after.num_rows());
     assert!(before.num_rows() >= 390, "one row per account");
     let (features, labels) = split(&before);
     assert!(features.len() > 30, "{features:?}");
+    for family in [
+        "tech_",
+        "region",
+        "active_users_30d",
+        "features_used_90d",
+        "rfm_",
+        "mean_ticket_sentiment_90d",
+        "ticket_spike_ratio",
+        "all_events",
+        "won_ever",
+        "tone_ever",
+        "last_end",
+    ] {
+        assert!(
+            features.iter().any(|f| f.starts_with(family)),
+            "{family} is covered"
+        );
+    }
     for f in &features {
         assert_eq!(
             before.column_by_name(f),
