@@ -204,6 +204,14 @@ impl FeatureBuilder {
             user: None,
         };
         builder.query(EVENTS_RESOLVED, "creating events_resolved")?;
+        builder.query(
+            &format!(
+                "CREATE TABLE {} AS SELECT account_id, CAST(\"timestamp\" AS BIGINT) AS ts, \
+                 event_type, contact_id, value FROM events_resolved",
+                sql::EVENTS_TABLE
+            ),
+            "loading the resolved events",
+        )?;
         for t in Table::ALL {
             // The user's statements see the tables through as-of views over these names.
             builder.query(
@@ -219,14 +227,7 @@ impl FeatureBuilder {
             "listing event types",
         )?;
         for b in &types {
-            // Parquet strings may come back as Utf8View: cast to plain Utf8 first.
-            let names =
-                datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).map_err(|e| {
-                    Error::Engine {
-                        context: "listing event types".into(),
-                        message: e.to_string(),
-                    }
-                })?;
+            let names = utf8(b.column(0), "listing event types")?;
             let names = names.as_string::<i32>();
             builder
                 .event_types
@@ -243,12 +244,10 @@ impl FeatureBuilder {
     pub fn configure(&mut self, options: &FeatureOptions) -> Result<()> {
         self.technologies = self.top_technologies(options.top_n_technologies)?;
         self.user = None;
-        if let Some(path) = &options.sql_file {
-            let user = UserFeatures::load(path)?;
-            self.check_user_features(&user)?;
-            self.user = Some(user);
+        match &options.sql_file {
+            Some(path) => self.set_user_features(UserFeatures::load(path)?),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Uses the features of `user` (already parsed) from now on, after checking them.

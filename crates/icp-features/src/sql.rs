@@ -11,6 +11,11 @@ use std::fmt::Write;
 /// Microseconds per day.
 pub const DAY: i64 = 86_400_000_000;
 
+/// The in-memory table of resolved events the snapshots read (account_id, ts as integer
+/// microseconds, event_type, contact_id, value), materialised once per run so each snapshot
+/// neither decodes Parquet nor re-resolves identities.
+pub const EVENTS_TABLE: &str = "icp_events";
+
 /// Engagement windows, in days.
 pub const WINDOWS: [i64; 4] = [7, 30, 60, 90];
 /// Per-event-type windows, in days.
@@ -163,22 +168,40 @@ canon AS (
   WHERE a.account_id NOT IN (SELECT account_id FROM icp_merged)
 ),
 ev AS (
-  SELECT account_id, CAST("timestamp" AS BIGINT) AS ts, event_type, contact_id, value
-  FROM events_resolved WHERE CAST("timestamp" AS BIGINT) < {t}
+  SELECT account_id, ts, event_type, contact_id, value FROM {EVENTS_TABLE} WHERE ts < {t}
 ),
 engagement AS (
   SELECT account_id,
     CAST({t} - MAX(ts) AS DOUBLE) / {DAY} AS days_since_last_event,
-    COUNT(DISTINCT CASE WHEN ts >= {t} - 30 * {DAY} THEN ts / {DAY} END) AS active_days_30d,
-    COUNT(DISTINCT CASE WHEN ts >= {t} - 90 * {DAY} THEN contact_id END) AS contacts_90d,
-    COUNT(DISTINCT CASE WHEN ts >= {t} - 30 * {DAY} THEN contact_id END) AS contacts_30d,
     CAST(SUM(CASE WHEN ts >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
       / CAST(SUM(CASE WHEN ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS velocity_30d,
-    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events,
-    COUNT(DISTINCT CASE WHEN event_type IN ({usage}) AND ts >= {t} - 30 * {DAY} THEN contact_id END) AS active_users_30d,
-    COUNT(DISTINCT CASE WHEN event_type IN ({usage}) AND ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN contact_id END) AS active_users_prior_30d,
-    COUNT(DISTINCT CASE WHEN event_type = {feature_used} AND ts >= {t} - 90 * {DAY} THEN value END) AS features_used_90d{eng}
+    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events{eng}
   FROM ev GROUP BY account_id
+),
+contacts AS (
+  SELECT account_id,
+    SUM(CASE WHEN last_seen >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS contacts_30d,
+    COUNT(*) AS contacts_90d,
+    SUM(CASE WHEN last_use >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS active_users_30d,
+    SUM(used_before) AS active_users_prior_30d
+  FROM (
+    SELECT account_id, contact_id, MAX(ts) AS last_seen,
+      MAX(CASE WHEN event_type IN ({usage}) THEN ts END) AS last_use,
+      MAX(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS used_before
+    FROM ev WHERE contact_id IS NOT NULL AND ts >= {t} - 90 * {DAY}
+    GROUP BY account_id, contact_id) per_contact
+  GROUP BY account_id
+),
+active_days AS (
+  SELECT account_id, COUNT(*) AS active_days_30d
+  FROM (SELECT DISTINCT account_id, ts / {DAY} AS day FROM ev WHERE ts >= {t} - 30 * {DAY}) d
+  GROUP BY account_id
+),
+breadth AS (
+  SELECT account_id, COUNT(*) AS features_used_90d
+  FROM (SELECT DISTINCT account_id, value FROM ev
+        WHERE event_type = {feature_used} AND ts >= {t} - 90 * {DAY} AND value IS NOT NULL) f
+  GROUP BY account_id
 ),
 opp AS (
   SELECT COALESCE(m.into_id, o.account_id) AS account_id,
@@ -263,13 +286,13 @@ SELECT c.account_id,
   COALESCE(e.events_7d, 0) AS events_7d, COALESCE(e.events_30d, 0) AS events_30d,
   COALESCE(e.events_60d, 0) AS events_60d, COALESCE(e.events_90d, 0) AS events_90d,
   e.days_since_last_event,
-  COALESCE(e.active_days_30d, 0) AS active_days_30d,
-  COALESCE(e.contacts_30d, 0) AS contacts_30d, COALESCE(e.contacts_90d, 0) AS contacts_90d,
+  COALESCE(d.active_days_30d, 0) AS active_days_30d,
+  COALESCE(n.contacts_30d, 0) AS contacts_30d, COALESCE(n.contacts_90d, 0) AS contacts_90d,
   COALESCE(e.velocity_30d, 1.0) AS velocity_30d,
   COALESCE(e.decayed_events, 0) AS decayed_events{type_columns},
-  COALESCE(e.active_users_30d, 0) AS active_users_30d,
-  COALESCE(e.active_users_30d, 0) - COALESCE(e.active_users_prior_30d, 0) AS active_users_trend_30d,
-  COALESCE(e.features_used_90d, 0) AS features_used_90d,
+  COALESCE(n.active_users_30d, 0) AS active_users_30d,
+  COALESCE(n.active_users_30d, 0) - COALESCE(n.active_users_prior_30d, 0) AS active_users_trend_30d,
+  COALESCE(f.features_used_90d, 0) AS features_used_90d,
   COALESCE(s.prior_opportunities, 0) AS prior_opportunities,
   COALESCE(s.prior_wins, 0) AS prior_wins, COALESCE(s.prior_losses, 0) AS prior_losses,
   COALESCE(s.open_opportunities, 0) AS open_opportunities,
@@ -294,6 +317,9 @@ SELECT c.account_id,
 FROM canon c
 JOIN accounts a ON a.account_id = c.account_id
 LEFT JOIN engagement e ON e.account_id = c.account_id
+LEFT JOIN contacts n ON n.account_id = c.account_id
+LEFT JOIN active_days d ON d.account_id = c.account_id
+LEFT JOIN breadth f ON f.account_id = c.account_id
 LEFT JOIN sales s ON s.account_id = c.account_id
 LEFT JOIN opp_labels l ON l.account_id = c.account_id
 LEFT JOIN subscription u ON u.account_id = c.account_id
