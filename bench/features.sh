@@ -36,30 +36,33 @@ ours=$($bin/examples/features_bench "$work/world" "$work/out")
 echo "icp: $ours" >&2
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 t=$(field "$ours" as_of_micros)
-read -r polars_secs polars_rows polars_cols polars_version < <($py bench/features_polars.py "$work/out/clean" "$t")
+read -r polars_secs polars_cpu polars_rows polars_cols polars_version < <($py bench/features_polars.py "$work/out/clean" "$t")
 echo "polars: $polars_secs s, $polars_rows rows, $polars_cols columns" >&2
 events=$(( $(wc -l < "$work/world/data/events.csv") - 1 ))
 cpu=$(awk -F: '/model name/ { sub(/^ /, "", $2); print $2; exit }' /proc/cpuinfo)
 one=$(field "$ours" one_snapshot_seconds); series=$(field "$ours" series_seconds)
+one_cpu=$(field "$ours" one_snapshot_cpu_seconds); series_cpu=$(field "$ours" series_cpu_seconds)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 n=$(field "$ours" snapshots); cols=$(field "$ours" columns); rows=$(field "$ours" accounts)
 section=$(mktemp)
 {
   echo "<!-- features:begin -->"
   echo "## Feature snapshots: icp (DataFusion SQL) vs polars"
   echo
-  echo "$(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}, shared with other builds while measuring."
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}, shared with other builds while measuring"
+  echo "(load average $load at the end): CPU seconds (user + system) are the steadier figure."
   echo "Command: \`PROFILE=$PROFILE bench/features.sh\` (company of \`icp generate --accounts $ACCOUNTS"
   echo "--months $MONTHS --seed 1\`, $events event rows; clean Parquet from icp's ingest, not timed)."
   echo "icp builds every feature family of docs/features.md ($cols columns, sentiment and"
   echo "technology flags included); polars $polars_version computes the engagement, sales,"
   echo "subscription and support subset ($polars_cols columns) for the same as-of moment."
   echo
-  echo "| what | accounts | wall seconds |"
-  echo "|---|---|---|"
-  printf '| icp, one as-of snapshot | %s | %.2f |\n' "$rows" "$one"
-  printf '| polars, one as-of snapshot (subset) | %s | %.2f |\n' "$polars_rows" "$polars_secs"
-  printf '| ratio (icp / polars) | | %.2f× |\n' "$(python3 -c "print($one / $polars_secs)")"
-  printf '| icp, monthly series: %s snapshots written to the store | %s | %.2f |\n' "$n" "$rows" "$series"
+  echo "| what | accounts | wall seconds | CPU seconds |"
+  echo "|---|---|---|---|"
+  printf '| icp, one as-of snapshot | %s | %.2f | %.2f |\n' "$rows" "$one" "$one_cpu"
+  printf '| polars, one as-of snapshot (subset) | %s | %.2f | %.2f |\n' "$polars_rows" "$polars_secs" "$polars_cpu"
+  printf '| ratio (icp / polars) | | %.2f× | %.2f× |\n' "$(python3 -c "print($one / $polars_secs)")" "$(python3 -c "print($one_cpu / max($polars_cpu, 1e-9))")"
+  printf '| icp, monthly series: %s snapshots written to the store | %s | %.2f | %.2f |\n' "$n" "$rows" "$series" "$series_cpu"
   echo "<!-- features:end -->"
 } > "$section"
 doc=docs/benchmarks.md

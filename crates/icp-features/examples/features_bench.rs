@@ -1,6 +1,8 @@
 //! Benchmark driver for `bench/features.sh`: ingests a generated workspace into clean Parquet
 //! (not timed), then times one as-of snapshot (the latest complete month) and the full monthly
-//! series with every snapshot written to the feature store. Prints one JSON line.
+//! series with every snapshot written to the feature store. Prints one JSON line with wall and
+//! CPU seconds (user + system, from /proc/self/stat: on a machine shared with other work the
+//! CPU time is the steadier figure).
 //!
 //! Usage: `features_bench WORKSPACE OUT_DIR`
 
@@ -11,6 +13,19 @@ use icp_features::{FeatureBuilder, monthly_as_of, write_snapshot};
 use icp_ml::progress::NoProgress;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// CPU seconds (user + system) this process has used so far; 0 where /proc is absent.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and
+    // 13th, in clock ticks of 1/100 s.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    match (f.get(11), f.get(12)) {
+        (Some(u), Some(s)) => (u + s) / 100.0,
+        _ => 0.0,
+    }
+}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -35,25 +50,30 @@ fn main() -> anyhow::Result<()> {
         ingest(&opts, &mut ParquetBatches::new(&clean)?, &NoProgress)?;
         eprintln!("ingest: {:.1} s", started.elapsed().as_secs_f64());
     }
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let builder = FeatureBuilder::from_clean_dir(&clean, &[], &[])?;
     let Some((start, end)) = builder.data_range()? else {
         anyhow::bail!("no data");
     };
     let setup = started.elapsed().as_secs_f64();
+    let setup_cpu = cpu_seconds() - cpu;
+    eprintln!("setup: {setup:.1} s wall, {setup_cpu:.1} s CPU");
     let end = end + 1;
     let plan = monthly_as_of(start, end);
     let one_t = plan[plan.len().saturating_sub(2)];
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let one = builder.snapshot(one_t, end)?;
     let one_secs = started.elapsed().as_secs_f64();
-    let started = Instant::now();
+    let one_cpu = cpu_seconds() - cpu;
+    eprintln!("one snapshot: {one_secs:.1} s wall, {one_cpu:.1} s CPU");
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let store = out.join("features");
     for &t in &plan {
         let batch = builder.snapshot(t, end)?;
         write_snapshot(&store, &batch, t, &builder.definition_hash())?;
     }
     let series_secs = started.elapsed().as_secs_f64();
+    let series_cpu = cpu_seconds() - cpu;
     println!(
         "{}",
         serde_json::json!({
@@ -61,9 +81,12 @@ fn main() -> anyhow::Result<()> {
             "accounts": one.num_rows(),
             "columns": one.num_columns(),
             "setup_seconds": setup,
+            "setup_cpu_seconds": setup_cpu,
             "one_snapshot_seconds": one_secs,
+            "one_snapshot_cpu_seconds": one_cpu,
             "snapshots": plan.len(),
             "series_seconds": series_secs,
+            "series_cpu_seconds": series_cpu,
         })
     );
     Ok(())
