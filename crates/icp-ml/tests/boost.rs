@@ -69,16 +69,17 @@ fn gbm_reaches_the_auc_of_the_true_probability_on_held_out_rows() {
 #[test]
 fn forest_ranks_held_out_rows_and_its_shap_sums_to_the_probability() {
     let (x, y, _) = classification(2000, 6, 3);
-    let (xt, yt, truth) = classification(1000, 6, 4);
+    let (xt, yt, truth) = classification(400, 6, 4);
     let params = ForestParams {
-        n_trees: 60,
+        n_trees: 30,
+        max_leaves: 128,
         ..ForestParams::default()
     };
     let forest = RandomForest::fit(&x, &y, None, &params).unwrap();
     let p = forest.predict(&xt);
     assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
     let ours = auc(&p, &yt);
-    assert!(ours > auc(&truth, &yt) - 0.08, "forest AUC {ours}");
+    assert!(ours > auc(&truth, &yt) - 0.06, "forest AUC {ours}");
     let shap = forest.shap(&xt);
     for (r, prob) in p.iter().enumerate() {
         let total: f64 = shap.row(r).unwrap().iter().sum();
@@ -169,11 +170,11 @@ fn treeshap_equals_brute_force_shapley_values_on_small_models() {
 
 #[test]
 fn shap_plus_base_equals_the_raw_score_on_every_row() {
-    let (x, y, _) = classification(2000, 10, 8);
+    let (x, y, _) = classification(1000, 10, 8);
     let model = Gbm::fit(&x, &y, None, None, &small_params()).unwrap();
     let shap = model.shap(&x);
     let raw = model.predict_raw(&x);
-    assert_eq!((shap.n_rows(), shap.n_cols()), (2000, 11));
+    assert_eq!((shap.n_rows(), shap.n_cols()), (1000, 11));
     for (r, raw) in raw.iter().enumerate() {
         let total: f64 = shap.row(r).unwrap().iter().sum();
         assert!((total - raw).abs() < 1e-6, "row {r}: {total} vs {raw}");

@@ -171,8 +171,10 @@ impl Recursion<'_> {
 }
 
 /// Adds `scale ×` every tree's SHAP values of `row` to `phi` (length p).
+#[allow(clippy::too_many_arguments)]
 fn tree_shap_row(
     trees: &[Tree],
+    strides: &[usize],
     row: &[f64],
     phi: &mut [f64],
     scale: f64,
@@ -180,10 +182,10 @@ fn tree_shap_row(
     condition_feature: usize,
     buf: &mut Vec<PathElement>,
 ) {
-    for tree in trees {
-        let stride = tree.depth() + 2;
-        buf.clear();
-        buf.resize(stride * (stride + 1), PathElement::default());
+    for (tree, &stride) in trees.iter().zip(strides) {
+        if buf.len() < stride * (stride + 1) {
+            buf.resize(stride * (stride + 1), PathElement::default());
+        }
         Recursion {
             tree,
             row,
@@ -197,6 +199,11 @@ fn tree_shap_row(
     }
 }
 
+/// Path elements per recursion level of each tree: its depth + 2.
+fn strides(trees: &[Tree]) -> Vec<usize> {
+    trees.iter().map(|t| t.depth() + 2).collect()
+}
+
 /// `offset + scale × Σ` expected tree outputs: the SHAP base value.
 fn base_value(trees: &[Tree], offset: f64, scale: f64) -> f64 {
     offset + scale * trees.iter().map(Tree::expected_value).sum::<f64>()
@@ -206,6 +213,7 @@ fn base_value(trees: &[Tree], offset: f64, scale: f64) -> f64 {
 pub(crate) fn shap_values(trees: &[Tree], x: &Matrix, offset: f64, scale: f64) -> Matrix {
     let p = x.n_cols();
     let base = base_value(trees, offset, scale);
+    let strides = strides(trees);
     let mut out = vec![0.0; x.n_rows() * (p + 1)];
     if p > 0 {
         out.par_chunks_mut(ROW_BLOCK * (p + 1))
@@ -213,7 +221,16 @@ pub(crate) fn shap_values(trees: &[Tree], x: &Matrix, offset: f64, scale: f64) -
             .for_each(|(out, rows)| {
                 let mut buf = Vec::new();
                 for (phi, row) in out.chunks_mut(p + 1).zip(rows.chunks(p)) {
-                    tree_shap_row(trees, row, &mut phi[..p], scale, 0, NO_FEATURE, &mut buf);
+                    tree_shap_row(
+                        trees,
+                        &strides,
+                        row,
+                        &mut phi[..p],
+                        scale,
+                        0,
+                        NO_FEATURE,
+                        &mut buf,
+                    );
                     phi[p] = base;
                 }
             });
@@ -288,6 +305,7 @@ pub(crate) fn shap_interactions(
         }
     }
     let k = features.len();
+    let strides = strides(trees);
     let mut values = vec![0.0; x.n_rows() * k * k];
     if k > 0 && p > 0 {
         values
@@ -297,12 +315,12 @@ pub(crate) fn shap_interactions(
                 || (Vec::new(), vec![0.0; p], vec![0.0; p], vec![0.0; p]),
                 |(buf, phi, on, off), (out, row)| {
                     phi.fill(0.0);
-                    tree_shap_row(trees, row, phi, scale, 0, NO_FEATURE, buf);
+                    tree_shap_row(trees, &strides, row, phi, scale, 0, NO_FEATURE, buf);
                     for (a, &fa) in features.iter().enumerate() {
                         on.fill(0.0);
                         off.fill(0.0);
-                        tree_shap_row(trees, row, on, scale, 1, fa, buf);
-                        tree_shap_row(trees, row, off, scale, -1, fa, buf);
+                        tree_shap_row(trees, &strides, row, on, scale, 1, fa, buf);
+                        tree_shap_row(trees, &strides, row, off, scale, -1, fa, buf);
                         let mut off_diagonal = 0.0;
                         for j in (0..p).filter(|&j| j != fa) {
                             off_diagonal += (on[j] - off[j]) / 2.0;
