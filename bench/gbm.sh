@@ -25,7 +25,7 @@ for n in $SIZES; do
   f=bench/data/gbm_${n}x${P}.f64
   [ -f "$f" ] || $py bench/gbm_lightgbm.py gen "$f" "$total" "$P" 1
   ours=$(RAYON_NUM_THREADS=2 $icp "$f" "$total" "$P" "$n" $TREES $LEAVES $N_SHAP)
-  lgb=$($py bench/gbm_lightgbm.py fit "$f" "$total" "$P" "$n" $TREES $LEAVES $N_SHAP)
+  lgb=$(OMP_WAIT_POLICY=PASSIVE $py bench/gbm_lightgbm.py fit "$f" "$total" "$P" "$n" $TREES $LEAVES $N_SHAP)
   echo "n=$n icp=$ours lightgbm=$lgb" >&2
   rows+=$(python3 - "$n" "$ours" "$lgb" <<'PY'
 import json, sys
@@ -49,7 +49,8 @@ count-like; 5 % missing in eight of them; labels drawn from a logit with sines, 
 and a missing-value effect; seed 1), written once as raw f64 and read by both tools; training on
 the first N rows, scoring on the next 100,000. Both: binary log-loss, ${TREES} trees, ${LEAVES}
 leaves, learning rate 0.1, min_data_in_leaf 20, min_sum_hessian 1e-3, max_bin 255, no bagging
-or feature subsampling, 2 threads (LightGBM \`num_threads=2\`, icp \`RAYON_NUM_THREADS=2\`).
+or feature subsampling, 2 threads (LightGBM \`num_threads=2\` with \`OMP_WAIT_POLICY=PASSIVE\`, since
+OpenMP spin-waiting on the shared machine made LightGBM 6× slower; icp \`RAYON_NUM_THREADS=2\`).
 Times are wall seconds: fit (LightGBM including its Dataset construction, icp including its
 binning), predict (100,000 rows), SHAP (${N_SHAP} held-out rows; icp \`Gbm::shap\`, exact
 path-dependent TreeSHAP, vs \`shap.TreeExplainer(model).shap_values\`, which hands LightGBM

@@ -19,6 +19,9 @@ use super::tree::{Node, Tree};
 /// Below this many (row × feature) updates a histogram is built on one thread.
 const PARALLEL_MIN_WORK: usize = 1 << 16;
 
+/// Features whose histograms one pass over a leaf's rows fills.
+const FEATURES_PER_PASS: usize = 4;
+
 /// Deterministic SplitMix64 stream for the row and feature draws.
 pub(crate) struct SeededRng(u64);
 
@@ -76,6 +79,13 @@ struct Stats {
 }
 
 impl Stats {
+    #[inline(always)]
+    fn add_row(&mut self, gh: &[f64; 2]) {
+        self.g += gh[0];
+        self.h += gh[1];
+        self.n += 1.0;
+    }
+
     #[inline]
     fn add(&mut self, o: &Stats) {
         self.g += o.g;
@@ -228,20 +238,36 @@ impl<'a> TreeLearner<'a> {
                 per_feature.push((f, head));
             }
         }
-        let fill = |(f, h): (usize, &mut [Stats])| {
-            h.fill(Stats::default());
-            let column = self.data.column(f);
-            for (&r, g) in rows.iter().zip(&ordered) {
-                let s = &mut h[column[r as usize] as usize];
-                s.g += g[0];
-                s.h += g[1];
-                s.n += 1.0;
+        // Features go in groups of four, so each pass loads a row's index and gradient once.
+        let mut groups: Vec<Vec<(usize, &mut [Stats])>> = Vec::new();
+        let mut features = per_feature.into_iter().peekable();
+        while features.peek().is_some() {
+            groups.push(features.by_ref().take(FEATURES_PER_PASS).collect());
+        }
+        let fill = |group: Vec<(usize, &mut [Stats])>| {
+            let (fs, mut hs): (Vec<usize>, Vec<&mut [Stats]>) = group.into_iter().unzip();
+            hs.iter_mut().for_each(|h| h.fill(Stats::default()));
+            let cols: Vec<&[u8]> = fs.iter().map(|&f| self.data.column(f)).collect();
+            if let ([c0, c1, c2, c3], [h0, h1, h2, h3]) = (&cols[..], &mut hs[..]) {
+                for (&r, g) in rows.iter().zip(&ordered) {
+                    let r = r as usize;
+                    h0[c0[r] as usize].add_row(g);
+                    h1[c1[r] as usize].add_row(g);
+                    h2[c2[r] as usize].add_row(g);
+                    h3[c3[r] as usize].add_row(g);
+                }
+            } else {
+                for (column, h) in cols.iter().zip(hs.iter_mut()) {
+                    for (&r, g) in rows.iter().zip(&ordered) {
+                        h[column[r as usize] as usize].add_row(g);
+                    }
+                }
             }
         };
-        if rows.len() * per_feature.len() < PARALLEL_MIN_WORK {
-            per_feature.into_iter().for_each(fill);
+        if rows.len() * active.len() < PARALLEL_MIN_WORK {
+            groups.into_iter().for_each(fill);
         } else {
-            per_feature.into_par_iter().for_each(fill);
+            groups.into_par_iter().for_each(fill);
         }
     }
 
