@@ -51,7 +51,12 @@ pub(crate) fn sigmoid(v: f64) -> f64 {
 
 /// Errors unless `x` has `n_features` columns and no infinity (NaN means missing).
 pub(crate) fn check_matrix(x: &Matrix, what: &'static str, n_features: usize) -> Result<()> {
-    if x.n_cols() != n_features || n_features == 0 {
+    if n_features == 0 {
+        return Err(Error::EmptyInput {
+            what: "no feature columns",
+        });
+    }
+    if x.n_cols() != n_features {
         return Err(Error::FeatureCount {
             expected: n_features,
             found: x.n_cols(),
