@@ -248,7 +248,10 @@ impl<'a> TreeLearner<'a> {
             let (fs, mut hs): (Vec<usize>, Vec<&mut [Stats]>) = group.into_iter().unzip();
             hs.iter_mut().for_each(|h| h.fill(Stats::default()));
             let cols: Vec<&[u8]> = fs.iter().map(|&f| self.data.column(f)).collect();
-            if let ([c0, c1, c2, c3], [h0, h1, h2, h3]) = (&cols[..], &mut hs[..]) {
+            if hs.len() == FEATURES_PER_PASS {
+                // Moved out of the vectors so the loop keeps the slices in registers.
+                let [c0, c1, c2, c3]: [&[u8]; 4] = cols.try_into().expect("four columns");
+                let [h0, h1, h2, h3]: [&mut [Stats]; 4] = hs.try_into().expect("four histograms");
                 for (&r, g) in rows.iter().zip(&ordered) {
                     let r = r as usize;
                     h0[c0[r] as usize].add_row(g);
@@ -257,7 +260,7 @@ impl<'a> TreeLearner<'a> {
                     h3[c3[r] as usize].add_row(g);
                 }
             } else {
-                for (column, h) in cols.iter().zip(hs.iter_mut()) {
+                for (column, h) in cols.into_iter().zip(hs) {
                     for (&r, g) in rows.iter().zip(&ordered) {
                         h[column[r as usize] as usize].add_row(g);
                     }
