@@ -79,6 +79,7 @@ impl Gbm {
         let (mut best_loss, mut best_iteration) = (f64::INFINITY, 0);
         let n_active = ((p as f64 * params.feature_fraction).round() as usize).clamp(1, p);
         let n_bagged = ((n as f64 * params.bagging_fraction).round() as usize).clamp(1, n);
+        let mut rows: Vec<u32> = Vec::with_capacity(n_bagged);
         for _ in 0..params.n_trees {
             gh.par_iter_mut()
                 .zip(&scores)
@@ -92,14 +93,12 @@ impl Gbm {
                 }
             }
             let bagged = n_bagged < n;
-            let mut rows: Vec<u32> = if bagged {
-                rng.choose(n, n_bagged)
-                    .into_iter()
-                    .map(|r| r as u32)
-                    .collect()
+            rows.clear();
+            if bagged {
+                rows.extend(rng.choose(n, n_bagged).into_iter().map(|r| r as u32));
             } else {
-                (0..n as u32).collect()
-            };
+                rows.extend(0..n as u32);
+            }
             let grown = learner.grow(&gh, &mut rows, &active, &mut rng);
             let mut tree = grown.tree;
             tree.scale_leaves(params.learning_rate);

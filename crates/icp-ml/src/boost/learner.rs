@@ -136,6 +136,10 @@ pub(crate) struct TreeLearner<'a> {
     data: &'a BinnedData,
     cfg: TreeConfig<'a>,
     scratch: Vec<u32>,
+    /// Gradients of the rows being histogrammed, in row order (reused: no page faults).
+    ordered: Vec<[f64; 2]>,
+    /// Histograms of leaves no longer split, ready for reuse.
+    spare_hists: Vec<Vec<Stats>>,
 }
 
 impl<'a> TreeLearner<'a> {
@@ -144,6 +148,8 @@ impl<'a> TreeLearner<'a> {
             data,
             cfg,
             scratch: Vec::new(),
+            ordered: Vec::new(),
+            spare_hists: Vec::new(),
         }
     }
 
@@ -156,8 +162,7 @@ impl<'a> TreeLearner<'a> {
         active: &[bool],
         rng: &mut SeededRng,
     ) -> GrownTree {
-        let mut hist = vec![Stats::default(); self.total_bins()];
-        self.build_hist(rows, gh, active, &mut hist);
+        let hist = self.new_hist(rows, gh, active);
         let stats = self.total_of(&hist, active, rows.len());
         let root_value = self.leaf_output(&stats, f64::NEG_INFINITY, f64::INFINITY);
         let mut nodes = vec![Node::leaf(root_value, rows.len() as f64)];
@@ -191,13 +196,16 @@ impl<'a> TreeLearner<'a> {
             for mut child in [left, right] {
                 child.best = self.best_split(&child, active, rng);
                 if child.best.is_none() {
-                    child.hist = None;
+                    self.spare_hists.extend(child.hist.take());
                 }
                 leaves.push(child);
             }
         }
-        let mut leaf_rows: Vec<(usize, Range<usize>)> =
-            leaves.into_iter().map(|l| (l.node, l.rows)).collect();
+        let mut leaf_rows = Vec::with_capacity(leaves.len());
+        for leaf in leaves {
+            self.spare_hists.extend(leaf.hist);
+            leaf_rows.push((leaf.node, leaf.rows));
+        }
         leaf_rows.sort_by_key(|(node, _)| *node);
         GrownTree {
             tree: Tree { nodes },
@@ -226,8 +234,21 @@ impl<'a> TreeLearner<'a> {
         }
     }
 
-    fn build_hist(&self, rows: &[u32], gh: &[[f64; 2]], active: &[bool], hist: &mut [Stats]) {
-        let ordered: Vec<[f64; 2]> = rows.iter().map(|&r| gh[r as usize]).collect();
+    /// A histogram of `rows`, in a spare buffer when there is one.
+    fn new_hist(&mut self, rows: &[u32], gh: &[[f64; 2]], active: &[bool]) -> Vec<Stats> {
+        let mut hist = self
+            .spare_hists
+            .pop()
+            .unwrap_or_else(|| vec![Stats::default(); self.total_bins()]);
+        let mut ordered = std::mem::take(&mut self.ordered);
+        ordered.clear();
+        ordered.extend(rows.iter().map(|&r| gh[r as usize]));
+        self.build_hist(rows, &ordered, active, &mut hist);
+        self.ordered = ordered;
+        hist
+    }
+
+    fn build_hist(&self, rows: &[u32], ordered: &[[f64; 2]], active: &[bool], hist: &mut [Stats]) {
         let mut per_feature: Vec<(usize, &mut [Stats])> = Vec::with_capacity(active.len());
         let mut rest = hist;
         for (f, &on) in active.iter().enumerate() {
@@ -252,7 +273,7 @@ impl<'a> TreeLearner<'a> {
                 // Moved out of the vectors so the loop keeps the slices in registers.
                 let [c0, c1, c2, c3]: [&[u8]; 4] = cols.try_into().expect("four columns");
                 let [h0, h1, h2, h3]: [&mut [Stats]; 4] = hs.try_into().expect("four histograms");
-                for (&r, g) in rows.iter().zip(&ordered) {
+                for (&r, g) in rows.iter().zip(ordered) {
                     let r = r as usize;
                     h0[c0[r] as usize].add_row(g);
                     h1[c1[r] as usize].add_row(g);
@@ -261,7 +282,7 @@ impl<'a> TreeLearner<'a> {
                 }
             } else {
                 for (column, h) in cols.into_iter().zip(hs) {
-                    for (&r, g) in rows.iter().zip(&ordered) {
+                    for (&r, g) in rows.iter().zip(ordered) {
                         h[column[r as usize] as usize].add_row(g);
                     }
                 }
@@ -431,8 +452,7 @@ impl<'a> TreeLearner<'a> {
         } else {
             (right_rows.clone(), left_rows.clone())
         };
-        let mut small_hist = vec![Stats::default(); self.total_bins()];
-        self.build_hist(&rows[small_rows], gh, active, &mut small_hist);
+        let small_hist = self.new_hist(&rows[small_rows], gh, active);
         let large_hist = match parent.hist.take() {
             Some(mut h) => {
                 for (p, s) in h.iter_mut().zip(&small_hist) {
@@ -440,11 +460,7 @@ impl<'a> TreeLearner<'a> {
                 }
                 h
             }
-            None => {
-                let mut h = vec![Stats::default(); self.total_bins()];
-                self.build_hist(&rows[large_rows], gh, active, &mut h);
-                h
-            }
+            None => self.new_hist(&rows[large_rows], gh, active),
         };
         let (left_hist, right_hist) = if left_smaller {
             (small_hist, large_hist)
