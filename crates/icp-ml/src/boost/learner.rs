@@ -8,8 +8,8 @@
 //! Written by hand rather than bound to LightGBM: the `lightgbm3` crate needs CMake ≥ 3.28 at
 //! build time, which the two set-up commands of the README must not require. Against LightGBM
 //! 4.7 on the same data and settings (bench/gbm.sh, 32 features, 100 trees × 31 leaves, 2
-//! threads): training 1.56× faster at 100k rows and 1.04× at 1M, held-out AUC within 0.0002;
-//! details in docs/benchmarks.md.
+//! threads), over three runs on a shared machine: training 0.88–1.65× LightGBM's speed at
+//! 100k rows and 0.93–1.04× at 1M, held-out AUC within 0.0002; details in docs/benchmarks.md.
 
 use std::ops::Range;
 
