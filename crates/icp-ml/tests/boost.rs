@@ -437,3 +437,46 @@ fn bad_inputs_are_named_errors() {
         Err(Error::InvalidRecord { row: 1, .. })
     ));
 }
+
+#[test]
+fn trees_respect_shape_limits_and_learn_where_missing_values_go() {
+    // Label 1 exactly when x₀ is missing or above 0.8: the split must send NaN right.
+    let mut rng = SmallRng::seed_from_u64(17);
+    let n = 2000;
+    let mut data = Vec::new();
+    let mut y = Vec::new();
+    for _ in 0..n {
+        let missing = rng.random::<f64>() < 0.2;
+        let x0: f64 = if missing {
+            f64::NAN
+        } else {
+            rng.random_range(0.0..1.0)
+        };
+        y.push(if missing || x0 > 0.8 { 1.0 } else { 0.0 });
+        data.extend([x0, rng.random_range(0.0..1.0)]);
+    }
+    let x = Matrix::new(data, n, 2).unwrap();
+    let params = GbmParams {
+        n_trees: 20,
+        max_leaves: 31,
+        max_depth: Some(3),
+        min_data_in_leaf: 40,
+        ..GbmParams::default()
+    };
+    let model = Gbm::fit(&x, &y, None, None, &params).unwrap();
+    for tree in model.trees() {
+        assert!(tree.depth() <= 3);
+        assert!(tree.nodes.iter().filter(|n| n.is_leaf()).count() <= 8);
+        for node in tree.nodes.iter() {
+            assert!(node.cover >= 40.0);
+            if !node.is_leaf() {
+                let children =
+                    tree.nodes[node.left as usize].cover + tree.nodes[node.right as usize].cover;
+                assert_eq!(children, node.cover);
+            }
+        }
+    }
+    let probe = Matrix::new(vec![f64::NAN, 0.5, 0.3, 0.5, 0.9, 0.5], 3, 2).unwrap();
+    let p = model.predict(&probe);
+    assert!(p[0] > 0.9 && p[1] < 0.1 && p[2] > 0.9, "{p:?}");
+}

@@ -122,8 +122,12 @@ impl Tree {
         }
         let n = self.nodes.len();
         for (i, node) in self.nodes.iter().enumerate() {
-            if !(node.value.is_finite() && node.cover.is_finite() && node.cover >= 0.0) {
-                return Err(format!("node {i} holds a non-finite value or cover"));
+            // Only a tree that is a single leaf may have seen no row (TreeSHAP divides by cover).
+            let cover_ok = node.cover > 0.0 || (n == 1 && node.cover == 0.0);
+            if !(node.value.is_finite() && node.cover.is_finite() && cover_ok) {
+                return Err(format!(
+                    "node {i} holds a non-finite value or a non-positive cover"
+                ));
             }
             if node.is_leaf() {
                 if node.right != 0 {
@@ -136,9 +140,6 @@ impl Tree {
                 return Err(format!(
                     "node {i} has children {l} and {r} out of order or range"
                 ));
-            }
-            if node.cover <= 0.0 {
-                return Err(format!("internal node {i} has no cover"));
             }
             if node.feature as usize >= n_features || !node.threshold.is_finite() {
                 return Err(format!(
