@@ -111,38 +111,16 @@ pub fn snapshot_sql(
             ",\n    SUM(CASE WHEN ts >= {t} - {w} * {DAY} THEN 1 ELSE 0 END) AS events_{w}d"
         );
     }
-    // Counts per event type: first per (account, type) over the widest window, then pivoted
-    // on that small table (one CASE per column over ~accounts × types rows, not every event).
-    let (typed_cte, typed_join) = if event_types.is_empty() {
-        (String::new(), "")
-    } else {
-        let widest = TYPE_WINDOWS.iter().max().copied().unwrap_or(0);
-        let counts: String = TYPE_WINDOWS
-            .iter()
-            .map(|w| {
-                format!(",\n    SUM(CASE WHEN ts >= {t} - {w} * {DAY} THEN 1 ELSE 0 END) AS n_{w}")
-            })
-            .collect();
-        let mut pivot = String::new();
-        for ty in event_types {
-            for w in TYPE_WINDOWS {
-                let _ = write!(
-                    pivot,
-                    ",\n    SUM(CASE WHEN event_type = {} THEN n_{w} ELSE 0 END) AS {}_{w}d",
-                    quote(ty),
-                    identifier(ty)
-                );
-            }
+    for ty in event_types {
+        for w in TYPE_WINDOWS {
+            let _ = write!(
+                eng,
+                ",\n    SUM(CASE WHEN event_type = {} AND ts >= {t} - {w} * {DAY} THEN 1 ELSE 0 END) AS {}_{w}d",
+                quote(ty),
+                identifier(ty)
+            );
         }
-        let types: Vec<&str> = event_types.iter().map(String::as_str).collect();
-        (
-            format!(
-                "typed AS (\n  SELECT account_id, event_type{counts}\n  FROM ev WHERE ts >= {t} - {widest} * {DAY} AND event_type IN ({})\n  GROUP BY account_id, event_type\n),\nby_type AS (\n  SELECT account_id{pivot}\n  FROM typed GROUP BY account_id\n),\n",
-                quoted_list(&types)
-            ),
-            "\nLEFT JOIN by_type y ON y.account_id = c.account_id",
-        )
-    };
+    }
     let window_ok = |days: i64| {
         if t + days * DAY <= data_end {
             "TRUE"
@@ -200,7 +178,7 @@ engagement AS (
     SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events{eng}
   FROM ev GROUP BY account_id
 ),
-{typed_cte}contacts AS (
+contacts AS (
   SELECT account_id,
     SUM(CASE WHEN last_seen >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS contacts_30d,
     COUNT(*) AS contacts_90d,
@@ -347,12 +325,12 @@ LEFT JOIN opp_labels l ON l.account_id = c.account_id
 LEFT JOIN subscription u ON u.account_id = c.account_id
 LEFT JOIN support k ON k.account_id = c.account_id
 LEFT JOIN tone o ON o.account_id = c.account_id
-LEFT JOIN rfm r ON r.account_id = c.account_id{typed_join}{tech_join}
+LEFT JOIN rfm r ON r.account_id = c.account_id{tech_join}
 ORDER BY c.account_id"#,
         type_columns = event_types
             .iter()
             .flat_map(|ty| TYPE_WINDOWS
-                .map(|w| format!(",\n  COALESCE(y.{0}_{w}d, 0) AS {0}_{w}d", identifier(ty))))
+                .map(|w| format!(",\n  COALESCE(e.{0}_{w}d, 0) AS {0}_{w}d", identifier(ty))))
             .collect::<String>(),
     )
 }
