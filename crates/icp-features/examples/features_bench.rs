@@ -4,7 +4,7 @@
 //! CPU seconds (user + system, from /proc/self/stat: on a machine shared with other work the
 //! CPU time is the steadier figure).
 //!
-//! Usage: `features_bench WORKSPACE OUT_DIR`
+//! Usage: `features_bench WORKSPACE OUT_DIR [SERIES]`: SERIES = 0 skips the monthly series.
 
 use icp_data::config::{Config, DateOrder};
 use icp_data::parse::parse_timestamp;
@@ -17,20 +17,20 @@ use std::time::Instant;
 /// CPU seconds (user + system) this process has used so far; 0 where /proc is absent.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which ends with ')'): utime and stime are the 12th and
-    // 13th, in clock ticks of 1/100 s.
+    // Fields after the command name (which ends with ')') start at field 3 (state); utime
+    // and stime are fields 14 and 15, in clock ticks of 1/100 s.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<f64> = rest.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    match (f.get(11), f.get(12)) {
-        (Some(u), Some(s)) => (u + s) / 100.0,
-        _ => 0.0,
-    }
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
 }
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, workspace, out] = args.as_slice() else {
-        anyhow::bail!("usage: features_bench WORKSPACE OUT_DIR");
+    let (workspace, out, series) = match args.as_slice() {
+        [_, w, o] => (w, o, true),
+        [_, w, o, s] => (w, o, s != "0"),
+        _ => anyhow::bail!("usage: features_bench WORKSPACE OUT_DIR [SERIES]"),
     };
     let (workspace, out) = (PathBuf::from(workspace), PathBuf::from(out));
     let config = Config::load(&workspace.join("icp.toml"))?;
@@ -68,6 +68,7 @@ fn main() -> anyhow::Result<()> {
     eprintln!("one snapshot: {one_secs:.1} s wall, {one_cpu:.1} s CPU");
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let store = out.join("features");
+    let plan = if series { plan } else { Vec::new() };
     for &t in &plan {
         let batch = builder.snapshot(t, end)?;
         write_snapshot(&store, &batch, t, &builder.definition_hash())?;
@@ -85,6 +86,7 @@ fn main() -> anyhow::Result<()> {
             "one_snapshot_seconds": one_secs,
             "one_snapshot_cpu_seconds": one_cpu,
             "snapshots": plan.len(),
+            "series": series,
             "series_seconds": series_secs,
             "series_cpu_seconds": series_cpu,
         })

@@ -31,8 +31,17 @@ struct World {
 
 /// Hand-written twins of built-in features, plus one feature of the user's own.
 const USER_SQL: &str = r#"-- twins of built-in features, through the as-of views
-SELECT account_id, COUNT(*) AS my_events_30d
+SELECT account_id, COUNT(*) AS my_events_30d,
+       COUNT(DISTINCT contact_id) AS my_contacts_30d,
+       COUNT(DISTINCT CAST("timestamp" AS BIGINT) / 86400000000) AS my_active_days_30d,
+       SUM(CASE WHEN event_type = 'web_visit' THEN 1 ELSE 0 END) AS my_web_visit_30d
 FROM events WHERE "timestamp" >= {as_of} - INTERVAL '30 days'
+GROUP BY account_id;
+
+SELECT account_id, COUNT(DISTINCT contact_id) AS my_active_users_30d
+FROM events
+WHERE event_type IN ('product_login', 'feature_used')
+  AND "timestamp" >= {as_of} - INTERVAL '30 days'
 GROUP BY account_id;
 
 SELECT account_id,
@@ -236,6 +245,10 @@ fn user_features_are_joined_before_the_labels_and_match_their_built_in_twins() {
         assert!(at < first_label, "{user} comes before the labels");
     }
     same(&w.snapshot, "events_30d", "my_events_30d");
+    same(&w.snapshot, "contacts_30d", "my_contacts_30d");
+    same(&w.snapshot, "active_days_30d", "my_active_days_30d");
+    same(&w.snapshot, "web_visit_30d", "my_web_visit_30d");
+    same(&w.snapshot, "active_users_30d", "my_active_users_30d");
     same(&w.snapshot, "features_used_90d", "my_features_used_90d");
     same(&w.snapshot, "rfm_frequency_365d", "my_wins_365d");
     same(&w.snapshot, "rfm_monetary_365d", "my_won_365d");
