@@ -68,6 +68,13 @@ fn rows_at(
     Ok((x, labels))
 }
 
+/// `ln(1 + count)`: the learned weights act on diminishing returns of each event type (ten
+/// pricing views are not ten times one), which ranks held-out accounts better than raw counts.
+fn logged(x: &icp_ml::Matrix) -> icp_ml::Result<icp_ml::Matrix> {
+    let v = x.as_slice().iter().map(|c| c.ln_1p()).collect();
+    icp_ml::Matrix::new(v, x.n_rows(), x.n_cols())
+}
+
 fn stack(parts: &[(icp_ml::Matrix, Vec<bool>)]) -> icp_ml::Result<(icp_ml::Matrix, Vec<bool>)> {
     let cols = parts.first().map_or(0, |p| p.0.n_cols());
     let mut data = Vec::new();
@@ -112,8 +119,8 @@ pub fn engagement(
         return Ok(None);
     }
     let names = activity.event_types.clone();
-    let model = EngagementModel::fit(names.clone(), &x_train, &y_train, params)?;
-    let auc_learned = roc_auc(&model.weighted_sum(&x_test)?, &y_test)?;
+    let model = EngagementModel::fit(names.clone(), &logged(&x_train)?, &y_train, params)?;
+    let auc_learned = roc_auc(&model.weighted_sum(&logged(&x_test)?)?, &y_test)?;
     let auc_equal_points = roc_auc(&equal_points(&x_test)?, &y_test)?;
 
     // Serving model: every date with a complete label window, the held-out one included.
@@ -122,9 +129,9 @@ pub fn engagement(
     let test_positives = y_test.iter().filter(|&&v| v).count();
     all.push((x_test, y_test));
     let (x_all, y_all) = stack(&all)?;
-    let serving = EngagementModel::fit(names, &x_all, &y_all, params)?;
+    let serving = EngagementModel::fit(names, &logged(&x_all)?, &y_all, params)?;
     let (x_now, _) = rows_at(activity, end_day, hl)?;
-    let scores = serving.score(&x_now)?;
+    let scores = serving.score(&logged(&x_now)?)?;
     let date = super::activity::date_of;
     Ok(Some((
         EngagementSummary {

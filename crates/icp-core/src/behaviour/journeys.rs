@@ -1,9 +1,8 @@
 //! Journeys that convert. An account's journey is the ordered event types (repeats of the
-//! same type in a row collapsed to one) in the [`JOURNEY_DAYS`] before its first closed deal,
-//! and converted means that deal was won; an account without any deal gets a window of the
+//! same type in a row collapsed to one) in the [`JOURNEY_DAYS`] before its first deal, and
+//! converted means it ended in that deal; an account without any deal gets a window of the
 //! same length ending at the date of another account's deal (so both kinds cover the same
-//! seasons), not converted. Accounts whose deals are all still open are left out (their
-//! outcome is unknown). PrefixSpan finds the frequent paths with their conversion rate and
+//! seasons), not converted. PrefixSpan finds the frequent paths with their conversion rate and
 //! lift over the base rate; a first-order Markov model of the journeys gives every account
 //! the likely next step after its latest event.
 
@@ -38,7 +37,8 @@ pub struct JourneySummary {
     pub converted: usize,
     pub base_rate: f64,
     pub min_support: usize,
-    /// Paths of two or more steps, highest lift first.
+    /// Paths of two or more steps, by the lower end of their conversion rate's 95% Wilson
+    /// interval (then lift), best first.
     pub paths: Vec<PathRow>,
 }
 
@@ -69,6 +69,20 @@ fn window(activity: &Activity, row: usize, end: i64) -> Vec<u32> {
     collapse(events[lo..hi].iter().map(|e| e.event_type))
 }
 
+/// Lower end of the 95% Wilson interval of a path's conversion rate: paths are ranked by it,
+/// so 340 conversions in 341 journeys rank above 20 in 20 (the lift alone ties at 100%).
+pub fn wilson_lower(p: &PathRow) -> f64 {
+    const Z: f64 = 1.96;
+    let n = p.support as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let rate = p.converted as f64 / n;
+    let centre = rate + Z * Z / (2.0 * n);
+    let spread = Z * (rate * (1.0 - rate) / n + Z * Z / (4.0 * n * n)).sqrt();
+    (centre - spread) / (1.0 + Z * Z / n)
+}
+
 /// Mines the journeys and gives each account its likely next step as of `end_day`.
 pub fn journeys(
     activity: &Activity,
@@ -81,17 +95,13 @@ pub fn journeys(
     let mut deal_ends = Vec::new();
     let mut without = Vec::new();
     for (row, deals) in activity.deals.iter().enumerate() {
-        let closed = deals
-            .iter()
-            .find(|d| matches!(d.status.as_deref(), Some("won" | "lost")));
-        match closed {
+        match deals.first() {
             Some(d) => {
                 sequences.push(window(activity, row, d.created));
-                converted.push(d.status.as_deref() == Some("won"));
+                converted.push(true);
                 deal_ends.push(d.created);
             }
-            None if deals.is_empty() => without.push(row),
-            None => {}
+            None => without.push(row),
         }
     }
     let with_deal = sequences.len();
@@ -133,9 +143,9 @@ pub fn journeys(
         })
         .collect();
     paths.sort_by(|a, b| {
-        b.lift
-            .total_cmp(&a.lift)
-            .then(b.support.cmp(&a.support))
+        wilson_lower(b)
+            .total_cmp(&wilson_lower(a))
+            .then(b.lift.total_cmp(&a.lift))
             .then(a.steps.cmp(&b.steps))
     });
     summary.paths = paths;

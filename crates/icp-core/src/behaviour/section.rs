@@ -97,8 +97,8 @@ pub fn add(r: &mut Report, b: &BehaviourOutcome) {
     let j = &b.journeys;
     s.paragraph(format!(
         "Journeys: the event types (repeats collapsed) in the {JOURNEY_DAYS} days before each \
-         account's first closed deal ({} journeys, won = converted), plus a window of the \
-         same length for each account without a deal; {} journeys, base conversion rate {}. \
+         account's first deal ({} journeys, converted), plus a window of the same length \
+         for each account without a deal; {} journeys, base conversion rate {}. \
          Paths occur in order with gaps allowed, in at least {} journeys.",
         format::int(j.with_deal as i64),
         format::int(j.journeys as i64),
@@ -106,11 +106,11 @@ pub fn add(r: &mut Report, b: &BehaviourOutcome) {
         format::int(j.min_support as i64),
     ));
     s.table(Table {
-        caption: Some("Paths that convert, by lift over the base rate".into()),
+        caption: Some("Paths that convert: lift over the base rate, ranked by the 95% lower bound of their conversion".into()),
         headers: vec![
             "path".into(),
             "journeys".into(),
-            "won".into(),
+            "ended in a deal".into(),
             "conversion".into(),
             "lift".into(),
         ],
@@ -133,7 +133,7 @@ pub fn add(r: &mut Report, b: &BehaviourOutcome) {
     s.paragraph(format!(
         "Buying cycles: each account's daily activity, pricing-page views, new stakeholders \
          and research content are compared with its own previous 90 days (robust z-score of \
-         14-day sums, a surge needs two signals at once); the intent vendors' method compares \
+         14-day sums, largest day left out, any signal for at least 5 days); the intent vendors' method compares \
          the last 3 weeks of activity with the 12 before. Without ground truth, both are \
          judged on what followed: a new deal within {FOLLOW_DAYS} days of the start (episodes \
          at least {FOLLOW_DAYS} days old)."
