@@ -82,7 +82,7 @@ fn ints(col: &ArrayRef, context: &str) -> icp_features::Result<Vec<Option<i64>>>
         .collect())
 }
 
-/// Runs `sql` and hands each row's columns (as strings or integers, by `kinds`) to `row`.
+/// Runs `sql` and hands each result batch to `batch_fn`.
 fn for_rows(
     builder: &FeatureBuilder,
     sql: &str,
