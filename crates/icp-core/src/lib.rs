@@ -2,6 +2,7 @@
 //! disk and assembles the report; it knows nothing of HTTP or the command line.
 //!
 //! - [`pipeline`]: workspaces, `check` and `run`, staged and atomic outputs.
+//! - [`behaviour`]: engagement weights, journeys, buying surges and support spikes, `alerts.csv`.
 //! - [`features`]: monthly as-of feature snapshots, their coverage and univariate signals.
 //! - [`snapshots`]: the feature store read back as ids, a recipe frame and labels.
 //! - [`identity`]: duplicate accounts and event-to-account resolution, `out/merges.csv`.
@@ -9,6 +10,7 @@
 //! - [`sections`]: the report sections about the input data.
 //! - [`report`]: the self-contained HTML report and its SVG charts.
 
+pub mod behaviour;
 pub mod features;
 pub mod identity;
 pub mod pipeline;

@@ -4,6 +4,7 @@
 //! place only when the whole run succeeded, so a failed run leaves earlier results intact.
 
 use crate::Result;
+use crate::behaviour::{self, BehaviourOutcome};
 use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
@@ -63,6 +64,8 @@ pub struct Outcome {
     pub identity: IdentitySummary,
     /// Feature snapshots (`run` only).
     pub features: Option<FeatureReport>,
+    /// Engagement, journeys, surges and support spikes (`run` only).
+    pub behaviour: Option<BehaviourOutcome>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -174,6 +177,18 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     } else {
         None
     };
+    let behaviour = if full {
+        Some(behaviour::run(
+            &staging.path("clean"),
+            &identity.merges,
+            &identity.resolved_keys,
+            opts.now,
+            &staging.dir,
+            progress,
+        )?)
+    } else {
+        None
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
@@ -181,9 +196,11 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::write(&json, e))?;
         std::fs::write(&json, text).map_err(|e| Error::io(&json, e))?;
         let html = staging.path("report.html");
-        sections::report(&report, &profile, &identity, features.as_ref())
-            .write(&html)
-            .map_err(|e| Error::io(&html, e))?;
+        let mut doc = sections::report(&report, &profile, &identity, features.as_ref());
+        if let Some(b) = &behaviour {
+            behaviour::section::add(&mut doc, b);
+        }
+        doc.write(&html).map_err(|e| Error::io(&html, e))?;
     }
     let written = staging.publish()?;
     Ok(Outcome {
@@ -191,6 +208,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         profile,
         identity,
         features,
+        behaviour,
         out_dir: out,
         written,
     })

@@ -369,6 +369,13 @@ impl FeatureBuilder {
         })
     }
 
+    /// Runs one read-only query over the registered tables and views (`events_resolved`,
+    /// `icp_merged`, the contract's tables) and collects its record batches, for stages that
+    /// need the resolved rows themselves rather than a snapshot.
+    pub fn query_batches(&self, sql: &str, context: &str) -> Result<Vec<RecordBatch>> {
+        self.query(sql, context)
+    }
+
     /// Event types with their own count columns.
     pub fn event_types(&self) -> &[String] {
         &self.event_types

@@ -280,6 +280,20 @@ impl Output {
                 .collect();
             println!("  Labelled account-months: {}.", labelled.join(", "));
         }
+        if let Some(b) = &o.behaviour {
+            let surging = b.accounts.iter().filter(|a| a.surge).count();
+            let auc = b.engagement.as_ref().map_or(String::new(), |e| {
+                format!(
+                    ", engagement AUC {:.3} learned vs {:.3} equal points",
+                    e.auc_learned, e.auc_equal_points
+                )
+            });
+            println!(
+                "Behaviour: {} accounts in a buying surge now, {} alerts (out/alerts.csv){auc}.",
+                format::int(surging as i64),
+                format::int(b.alerts as i64)
+            );
+        }
         println!();
         if o.ingest.quarantined() > 0 {
             println!(
