@@ -157,7 +157,7 @@ pub fn build(
             "there is no feature snapshot to segment; the feature stage wrote none".into(),
         ));
     };
-    let table = read_table(&[latest])?;
+    let table = read_table(&[*latest])?;
     let n = table.n_rows();
     let (features, ratios) = choose_features(&table, event_types, config);
     if features.is_empty() && ratios.is_empty() {

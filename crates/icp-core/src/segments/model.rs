@@ -87,7 +87,7 @@ pub fn segmentation_frame(
     for r in ratios {
         let num = numeric(features, &r.numerator).ok_or_else(|| missing(&r.numerator))?;
         let den = numeric(features, &r.denominator).ok_or_else(|| missing(&r.denominator))?;
-        let values = num
+        let values: Vec<f64> = num
             .iter()
             .zip(den)
             .map(|(n, d)| if *d > 0.0 { n / d } else { f64::NAN })

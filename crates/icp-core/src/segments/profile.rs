@@ -82,7 +82,7 @@ fn business_units(column: &Column) -> Column {
         (Some(base), ColumnData::Numeric(v)) => Column::numeric(
             base,
             column.source(),
-            v.iter().map(|x| x.exp_m1()).collect(),
+            v.iter().map(|x| x.exp_m1()).collect::<Vec<f64>>(),
         ),
         _ => column.clone(),
     }
