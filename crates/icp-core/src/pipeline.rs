@@ -8,6 +8,7 @@ use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
 use crate::sections;
+use crate::segments::{self, SegmentsReport};
 use icp_data::Error;
 use icp_data::config::{CONFIG_FILE, Config, DateOrder};
 use icp_data::parse::{Micros, parse_timestamp};
@@ -63,6 +64,8 @@ pub struct Outcome {
     pub identity: IdentitySummary,
     /// Feature snapshots (`run` only).
     pub features: Option<FeatureReport>,
+    /// Segmentation (`run` only, when there is a snapshot to segment).
+    pub segments: Option<SegmentsReport>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -173,6 +176,10 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     } else {
         None
     };
+    let segments = match &features {
+        Some(f) => Some(run_segments(ws, f, &staging, progress)?),
+        None => None,
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
@@ -180,9 +187,11 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::write(&json, e))?;
         std::fs::write(&json, text).map_err(|e| Error::io(&json, e))?;
         let html = staging.path("report.html");
-        sections::report(&report, &profile, &identity, features.as_ref())
-            .write(&html)
-            .map_err(|e| Error::io(&html, e))?;
+        let mut doc = sections::report(&report, &profile, &identity, features.as_ref());
+        if let Some(s) = &segments {
+            segments::section::section(&mut doc, s);
+        }
+        doc.write(&html).map_err(|e| Error::io(&html, e))?;
     }
     let written = staging.publish()?;
     Ok(Outcome {
@@ -190,7 +199,38 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         profile,
         identity,
         features,
+        segments,
         out_dir: out,
         written,
     })
+}
+
+/// The segmentation stage on the feature snapshots, matched to the previous run's saved
+/// segmentation when there is one; writes its files into the staging folder.
+fn run_segments(
+    ws: &Workspace,
+    features: &FeatureReport,
+    staging: &Staging,
+    progress: &dyn Progress,
+) -> Result<SegmentsReport> {
+    let paths: Vec<&Path> = features
+        .snapshots
+        .iter()
+        .filter_map(|s| s.path.as_deref())
+        .collect();
+    let saved = ws.out_dir().join("models").join("segments.json");
+    let previous = match std::fs::read_to_string(&saved) {
+        Ok(text) => Some(segments::model::SegmentModel::from_json(&text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&saved, e).into()),
+    };
+    let (report, model) = segments::build(
+        &paths,
+        &features.event_types,
+        &ws.config.segments,
+        previous.as_ref(),
+        progress,
+    )?;
+    segments::write(&staging.dir, &report, &model)?;
+    Ok(report)
 }
