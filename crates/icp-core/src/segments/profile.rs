@@ -165,7 +165,7 @@ fn traits(frame: &Frame, member: &[bool]) -> Vec<Trait> {
             }
             (ColumnData::Categorical(v), _) => {
                 let mut counts: HashMap<Option<&str>, (f64, f64)> = HashMap::new();
-                let (n_in, n_out) =
+                let (n_in, n_out): (f64, f64) =
                     member.iter().fold(
                         (0.0, 0.0),
                         |(i, o), &m| {
