@@ -4,6 +4,8 @@
 //! - [`pipeline`]: workspaces, `check` and `run`, staged and atomic outputs.
 //! - [`behaviour`]: engagement weights, journeys, buying surges and support spikes, `alerts.csv`.
 //! - [`features`]: monthly as-of feature snapshots, their coverage and univariate signals.
+//! - [`segments`]: the segmentation stage — K sweep, stability, profiles, names, the saved
+//!   segmentation and assignment of new accounts.
 //! - [`snapshots`]: the feature store read back as ids, a recipe frame and labels.
 //! - [`identity`]: duplicate accounts and event-to-account resolution, `out/merges.csv`.
 //! - [`profile`]: the company profile gathered while data streams in.
@@ -17,6 +19,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod sections;
+pub mod segments;
 pub mod snapshots;
 
 /// Errors of the pipeline: the data layer's or the feature stage's, each with its own code.

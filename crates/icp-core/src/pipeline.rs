@@ -9,6 +9,7 @@ use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
 use crate::sections;
+use crate::segments::{self, SegmentsReport};
 use icp_data::Error;
 use icp_data::config::{CONFIG_FILE, Config, DateOrder};
 use icp_data::parse::{Micros, parse_timestamp};
@@ -66,6 +67,8 @@ pub struct Outcome {
     pub features: Option<FeatureReport>,
     /// Engagement, journeys, surges and support spikes (`run` only).
     pub behaviour: Option<BehaviourOutcome>,
+    /// Segmentation (`run` only, when there is a snapshot to segment).
+    pub segments: Option<SegmentsReport>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -189,6 +192,10 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     } else {
         None
     };
+    let segments = match &features {
+        Some(f) => Some(run_segments(ws, f, &staging, progress)?),
+        None => None,
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
@@ -200,6 +207,9 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         if let Some(b) = &behaviour {
             behaviour::section::add(&mut doc, b);
         }
+        if let Some(s) = &segments {
+            segments::section::section(&mut doc, s);
+        }
         doc.write(&html).map_err(|e| Error::io(&html, e))?;
     }
     let written = staging.publish()?;
@@ -209,7 +219,38 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         identity,
         features,
         behaviour,
+        segments,
         out_dir: out,
         written,
     })
+}
+
+/// The segmentation stage on the feature snapshots, matched to the previous run's saved
+/// segmentation when there is one; writes its files into the staging folder.
+fn run_segments(
+    ws: &Workspace,
+    features: &FeatureReport,
+    staging: &Staging,
+    progress: &dyn Progress,
+) -> Result<SegmentsReport> {
+    let paths: Vec<&Path> = features
+        .snapshots
+        .iter()
+        .filter_map(|s| s.path.as_deref())
+        .collect();
+    let saved = ws.out_dir().join("models").join("segments.json");
+    let previous = match std::fs::read_to_string(&saved) {
+        Ok(text) => Some(segments::model::SegmentModel::from_json(&text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&saved, e).into()),
+    };
+    let (report, model) = segments::build(
+        &paths,
+        &features.event_types,
+        &ws.config.segments,
+        previous.as_ref(),
+        progress,
+    )?;
+    segments::write(&staging.dir, &report, &model)?;
+    Ok(report)
 }

@@ -96,9 +96,22 @@ pub fn read_table(paths: &[&Path]) -> crate::Result<SnapshotTable> {
             arrow_schema::Schema::empty(),
         )));
     };
-    let schema = first.schema();
+    // Snapshots of one definition share column names; a type can still differ where a
+    // column is entirely NULL in one month, so every batch is cast to the first one's types.
+    let schema = std::sync::Arc::new(arrow_schema::Schema::new(
+        first
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect::<Vec<_>>(),
+    ));
+    let mut unified = Vec::with_capacity(batches.len());
     for (p, b) in paths.iter().zip(&batches) {
-        if b.schema().fields() != schema.fields() {
+        let names = |s: &arrow_schema::Schema| -> Vec<String> {
+            s.fields().iter().map(|f| f.name().clone()).collect()
+        };
+        if names(&b.schema()) != names(&schema) {
             return Err(Error::unusable(
                 p,
                 "its columns differ from the other snapshots",
@@ -106,8 +119,17 @@ pub fn read_table(paths: &[&Path]) -> crate::Result<SnapshotTable> {
             )
             .into());
         }
+        let columns = b
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(c, f)| arrow_cast::cast(c, f.data_type()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .and_then(|cols| RecordBatch::try_new(schema.clone(), cols))
+            .map_err(|e| Error::io(p, std::io::Error::other(e.to_string())))?;
+        unified.push(columns);
     }
-    let batch = concat_batches(&schema, &batches)
+    let batch = concat_batches(&schema, &unified)
         .map_err(|e| Error::io(paths[0], std::io::Error::other(e.to_string())))?;
     to_table(&batch)
 }

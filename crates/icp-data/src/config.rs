@@ -9,6 +9,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod segments;
+pub use segments::SegmentsConfig;
+
 /// The file name of a workspace's configuration.
 pub const CONFIG_FILE: &str = "icp.toml";
 
@@ -25,6 +28,9 @@ pub struct Config {
     pub tables: BTreeMap<Table, TableConfig>,
     #[serde(default)]
     pub features: FeaturesConfig,
+    /// The segmentation stage.
+    #[serde(default)]
+    pub segments: SegmentsConfig,
 }
 
 /// `[features]`: the technology flags and the user's feature SQL.
@@ -200,6 +206,7 @@ impl Config {
             message,
         };
         self.parse_options(None).map_err(bad)?;
+        self.segments.check().map_err(bad)?;
         for (table, tc) in &self.tables {
             self.parse_options(Some(*table)).map_err(bad)?;
             for contract_name in tc.columns.keys() {
@@ -314,6 +321,7 @@ mod tests {
         let c = Config::parse(TEMPLATE, Path::new("icp.toml")).unwrap();
         assert_eq!(c.workspace, WorkspaceConfig::default());
         assert_eq!(c.features, FeaturesConfig::default());
+        assert_eq!(c.segments, SegmentsConfig::default());
         assert_eq!(c.parse_options(None).unwrap(), ParseOptions::default());
         for t in Table::ALL {
             assert_eq!(c.parse_options(Some(t)).unwrap(), ParseOptions::default());

@@ -8,7 +8,11 @@
 //!   stopping) and a random forest, with exact TreeSHAP and SHAP interaction values.
 //! - [`cluster`]: k-means (exact, Hamerly-accelerated, parallel; and mini-batch), cluster
 //!   validity metrics (silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand index,
-//!   inertia) and Hungarian matching of centroids so segment ids stay stable across reruns.
+//!   inertia), Gaussian mixtures, the K sweep and recommendation, bootstrap stability, and
+//!   Hungarian matching of centroids so segment ids stay stable across reruns.
+//! - [`pca`]: principal components to a few dimensions (the segment map).
+//! - [`surrogate`]: shallow one-vs-rest CART trees turned into readable membership rules
+//!   with their fidelity.
 //! - [`stats`]: descriptive statistics (quantiles, median absolute deviation, histograms)
 //!   and robust outlier fences used by the data-health summary and the report.
 //! - [`progress`]: the observer trait through which long work reports progress.
@@ -34,11 +38,13 @@ pub mod boost;
 pub mod cluster;
 pub mod clv;
 pub mod matrix;
+pub mod pca;
 pub mod progress;
 pub mod recipe;
 pub mod sequence;
 pub mod stats;
 pub mod surge;
+pub mod surrogate;
 pub mod text;
 pub mod weights;
 

@@ -154,7 +154,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "out_dir": o.out_dir, "written": o.written})
+                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "segments": o.segments, "out_dir": o.out_dir, "written": o.written})
             );
             return;
         }
@@ -293,6 +293,24 @@ impl Output {
                 format::int(surging as i64),
                 format::int(b.alerts as i64)
             );
+        }
+        if let Some(s) = &o.segments {
+            let unstable = s.segments.iter().filter(|p| p.unstable).count();
+            println!(
+                "Segments: {} (bootstrap ARI {:.2}, {unstable} unstable), {} outliers (out/segments.json, out/segment_assignments.csv).",
+                s.k,
+                s.stability.mean_ari,
+                format::int(s.outliers.len() as i64)
+            );
+            for p in &s.segments {
+                println!(
+                    "  {} {:<48} {:>6} accounts  {}",
+                    p.id,
+                    p.name,
+                    format::int(p.size as i64),
+                    p.playbook
+                );
+            }
         }
         println!();
         if o.ingest.quarantined() > 0 {

@@ -7,6 +7,10 @@
 //! - [`metrics`]: silhouette (exact, or sampled with a standard error), Calinski–Harabasz,
 //!   Davies–Bouldin, adjusted Rand index, inertia — defined as scikit-learn defines them and
 //!   tested against its numbers.
+//! - [`gmm`]: Gaussian mixtures by EM (diagonal or full covariance, k-means start, BIC).
+//! - [`select`]: the K sweep (inertia and its knee, silhouette, CH, DB, mixture BIC) and a
+//!   recommended K with the reason.
+//! - [`stability`]: bootstrap stability — ARI overall, best-match Jaccard per cluster.
 //! - [`match_labels`]: pairs the centroids of a new fit with the previous ones (Hungarian
 //!   method) so segment ids stay stable across reruns.
 //!
@@ -57,12 +61,16 @@
 //! # Ok::<(), icp_ml::Error>(())
 //! ```
 
+pub mod gmm;
 mod kmeans;
 mod matching;
 pub mod metrics;
 mod params;
+pub mod select;
+pub mod stability;
 mod util;
 
+pub use gmm::{Covariance, GaussianMixture, GaussianMixtureModel};
 pub use kmeans::{FORMAT_VERSION, KMeans, KMeansModel, Method, MiniBatchKMeans};
 pub use matching::{linear_assignment, match_labels};
 pub use metrics::{
@@ -70,3 +78,5 @@ pub use metrics::{
     inertia, silhouette_score, silhouette_score_sampled,
 };
 pub use params::{Algorithm, KMeansParams, MiniBatchKMeansParams};
+pub use select::{KScore, Recommendation, Sweep, SweepParams, knee, recommend, sweep};
+pub use stability::{Stability, bootstrap_stability};
