@@ -7,6 +7,10 @@
 //! - [`cluster`]: k-means (exact, Hamerly-accelerated, parallel; and mini-batch), cluster
 //!   validity metrics (silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand index,
 //!   inertia) and Hungarian matching of centroids so segment ids stay stable across reruns.
+//! - [`evaluate`]: metrics of scores against outcomes — ROC-AUC, PR-AUC, log-loss, Brier,
+//!   KS, lift and cumulative gains by decile, reliability curve; regression MAE/RMSE/R².
+//! - [`calibrate`]: isotonic (pool-adjacent-violators) and Platt calibration, chosen by
+//!   cross-validated Brier score on a later fold.
 //! - [`stats`]: descriptive statistics (quantiles, median absolute deviation, histograms)
 //!   and robust outlier fences used by the data-health summary and the report.
 //! - [`progress`]: the observer trait through which long work reports progress.
@@ -26,8 +30,10 @@
 //!   logistic regression, a 0–100 engagement score comparable across accounts, the
 //!   equal-points baseline and ROC-AUC.
 
+pub mod calibrate;
 pub mod cluster;
 pub mod clv;
+pub mod evaluate;
 pub mod matrix;
 pub mod progress;
 pub mod recipe;
