@@ -4,6 +4,8 @@
 //! - [`pipeline`]: workspaces, `check` and `run`, staged and atomic outputs.
 //! - [`features`]: monthly as-of feature snapshots, their coverage and univariate signals.
 //! - [`snapshots`]: the feature store read back as ids, a recipe frame and labels.
+//! - [`scores`]: conversion, opportunity, churn and expansion models; calibration, held-out
+//!   evaluation, fit score, tiers, reasons, the cold-start lookalike and `out/accounts.*`.
 //! - [`identity`]: duplicate accounts and event-to-account resolution, `out/merges.csv`.
 //! - [`profile`]: the company profile gathered while data streams in.
 //! - [`sections`]: the report sections about the input data.
@@ -14,6 +16,7 @@ pub mod identity;
 pub mod pipeline;
 pub mod profile;
 pub mod report;
+pub mod scores;
 pub mod sections;
 pub mod snapshots;
 
@@ -24,6 +27,11 @@ pub enum Error {
     Data(#[from] icp_data::Error),
     #[error("feature stage: {0}")]
     Features(#[from] icp_features::Error),
+    #[error("modelling: {0}")]
+    Model(#[from] icp_ml::Error),
+    /// Scoring was given features that do not match the model's recipe.
+    #[error("the {task} model cannot score these features: {problems} (retrain with `icp run`, or supply the columns it was trained on)")]
+    SchemaMismatch { task: String, problems: String },
 }
 
 impl Error {
@@ -33,6 +41,8 @@ impl Error {
             Error::Data(e) => e.code(),
             Error::Features(icp_features::Error::Engine { .. }) => "feature_query_failed",
             Error::Features(icp_features::Error::Io { .. }) => "io_error",
+            Error::Model(_) => "model_error",
+            Error::SchemaMismatch { .. } => "feature_schema_mismatch",
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::Result;
 use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
+use crate::scores::{self, ScoresParams, ScoresReport};
 use crate::sections;
 use icp_data::Error;
 use icp_data::config::{CONFIG_FILE, Config, DateOrder};
@@ -63,6 +64,8 @@ pub struct Outcome {
     pub identity: IdentitySummary,
     /// Feature snapshots (`run` only).
     pub features: Option<FeatureReport>,
+    /// Models, held-out evaluation and scores (`run` only).
+    pub scores: Option<ScoresReport>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -173,6 +176,18 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     } else {
         None
     };
+    let scores = match &features {
+        Some(f) => {
+            let paths: Vec<&Path> = f.snapshots.iter().filter_map(|s| s.path.as_deref()).collect();
+            progress.start("training and scoring", 0);
+            let table = crate::snapshots::read_table(&paths)?;
+            let outcome = scores::run(&table, &ScoresParams::from_config(&ws.config.scores)?)?;
+            scores::write(&outcome, &staging.dir)?;
+            progress.finish();
+            Some(outcome.report)
+        }
+        None => None,
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
@@ -180,9 +195,11 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::write(&json, e))?;
         std::fs::write(&json, text).map_err(|e| Error::io(&json, e))?;
         let html = staging.path("report.html");
-        sections::report(&report, &profile, &identity, features.as_ref())
-            .write(&html)
-            .map_err(|e| Error::io(&html, e))?;
+        let mut page = sections::report(&report, &profile, &identity, features.as_ref());
+        if let Some(s) = &scores {
+            scores::section::add(&mut page, s);
+        }
+        page.write(&html).map_err(|e| Error::io(&html, e))?;
     }
     let written = staging.publish()?;
     Ok(Outcome {
@@ -190,6 +207,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         profile,
         identity,
         features,
+        scores,
         out_dir: out,
         written,
     })

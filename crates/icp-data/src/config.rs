@@ -23,6 +23,64 @@ pub struct Config {
     pub parse: ParseConfig,
     #[serde(default)]
     pub tables: BTreeMap<Table, TableConfig>,
+    /// The scoring stage: cold-start minimum and tier cut.
+    #[serde(default)]
+    pub scores: ScoresConfig,
+}
+
+/// How tiers A/B/C are cut.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TierBy {
+    /// `tier_a` and `tier_b` are shares of accounts (best first).
+    #[default]
+    Share,
+    /// `tier_a` and `tier_b` are calibrated conversion probabilities.
+    Probability,
+}
+
+/// `[scores]` in icp.toml.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScoresConfig {
+    /// Below this many won labelled account-months, fall back to the lookalike score.
+    #[serde(default = "default_min_labels")]
+    pub min_wins: usize,
+    /// Below this many not-won labelled account-months, fall back to the lookalike score.
+    #[serde(default = "default_min_labels")]
+    pub min_losses: usize,
+    #[serde(default)]
+    pub tier_by: TierBy,
+    /// Share of accounts in tier A, or the probability from which an account is A.
+    #[serde(default = "default_tier_a")]
+    pub tier_a: f64,
+    /// Share of accounts in tier B, or the probability from which an account is B.
+    #[serde(default = "default_tier_b")]
+    pub tier_b: f64,
+}
+
+fn default_min_labels() -> usize {
+    100
+}
+
+fn default_tier_a() -> f64 {
+    0.2
+}
+
+fn default_tier_b() -> f64 {
+    0.3
+}
+
+impl Default for ScoresConfig {
+    fn default() -> Self {
+        ScoresConfig {
+            min_wins: default_min_labels(),
+            min_losses: default_min_labels(),
+            tier_by: TierBy::default(),
+            tier_a: default_tier_a(),
+            tier_b: default_tier_b(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -285,6 +343,7 @@ mod tests {
     fn template_parses_to_the_built_in_defaults() {
         let c = Config::parse(TEMPLATE, Path::new("icp.toml")).unwrap();
         assert_eq!(c.workspace, WorkspaceConfig::default());
+        assert_eq!(c.scores, ScoresConfig::default());
         assert_eq!(c.parse_options(None).unwrap(), ParseOptions::default());
         for t in Table::ALL {
             assert_eq!(c.parse_options(Some(t)).unwrap(), ParseOptions::default());
