@@ -4,6 +4,8 @@
 //! results back. Map of the crate:
 //!
 //! - [`matrix`]: [`Matrix`], the dense row-major `f64` matrix every algorithm takes.
+//! - [`boost`]: gradient-boosted trees (histogram, leaf-wise, monotone constraints, early
+//!   stopping) and a random forest, with exact TreeSHAP and SHAP interaction values.
 //! - [`cluster`]: k-means (exact, Hamerly-accelerated, parallel; and mini-batch), cluster
 //!   validity metrics (silhouette, Calinski–Harabasz, Davies–Bouldin, adjusted Rand index,
 //!   inertia) and Hungarian matching of centroids so segment ids stay stable across reruns.
@@ -30,6 +32,7 @@
 //!   logistic regression, a 0–100 engagement score comparable across accounts, the
 //!   equal-points baseline and ROC-AUC.
 
+pub mod boost;
 pub mod calibrate;
 pub mod cluster;
 pub mod clv;

@@ -373,7 +373,7 @@ fn leaderboard(
         }
         let xv = recipe.transform(&frame.select_rows(&valid_rows)?)?;
         for (c, cand) in params.candidates.iter().enumerate() {
-            let Ok(model) = cand.fit(&x, &y) else {
+            let Ok(model) = cand.fit(&x, &y, None, params.seed) else {
                 continue;
             };
             let m = binary_metrics(&model.probability(&xv)?, &y_valid)?;
@@ -556,10 +556,12 @@ fn train_task(
     let chosen = board.iter().position(|r| r.chosen).unwrap_or(0);
     let candidate = &params.candidates[chosen];
     let (recipe, x, y) = fit_recipe(&table.features, label, &train_rows, params.seed)?;
-    let model = candidate.fit(&x, &y)?;
-    let cal_frame = table.features.select_rows(&cal_rows)?;
-    let p_cal = model.probability(&recipe.transform(&cal_frame)?)?;
-    let calibrator = Calibrator::fit(&p_cal, &outcomes(label, &cal_rows), params.seed)?;
+    let x_cal = recipe.transform(&table.features.select_rows(&cal_rows)?)?;
+    let y_cal = outcomes(label, &cal_rows);
+    // The calibration snapshot is also the early-stopping fold of the boosted trees.
+    let model = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), params.seed)?;
+    let p_cal = model.probability(&x_cal)?;
+    let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
     let test_frame = table.features.select_rows(&test_rows)?;
     let x_test = recipe.transform(&test_frame)?;
     let p_raw_test = model.probability(&x_test)?;

@@ -1,0 +1,447 @@
+//! The histogram tree learner shared by boosting and the forest: leaf-wise (best-first) growth
+//! up to `max_leaves`, gradient/hessian histograms per leaf built in parallel over features,
+//! the larger child's histogram derived by subtraction from its parent's, rows kept as one
+//! index array partitioned in place, missing values in their own bin with a learned default
+//! direction, L2-regularised leaf values and monotone constraints enforced exactly by bounding
+//! child outputs (LightGBM's "basic" method).
+//!
+//! Written by hand rather than bound to LightGBM: the `lightgbm3` crate needs CMake ≥ 3.28 at
+//! build time, which the two set-up commands of the README must not require; the figures
+//! against LightGBM are in docs/benchmarks.md.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::bins::BinnedData;
+use super::tree::{Node, Tree};
+
+/// Below this many (row × feature) updates a histogram is built on one thread.
+const PARALLEL_MIN_WORK: usize = 1 << 16;
+
+/// Deterministic SplitMix64 stream for the row and feature draws.
+pub(crate) struct SeededRng(u64);
+
+impl SeededRng {
+    pub fn new(seed: u64) -> SeededRng {
+        SeededRng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n ≥ 1).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+
+    /// `k` distinct values of `0..n`, sorted.
+    pub fn choose(&mut self, n: usize, k: usize) -> Vec<usize> {
+        let mut pool: Vec<usize> = (0..n).collect();
+        for i in 0..k.min(n) {
+            let j = i + self.below(n - i);
+            pool.swap(i, j);
+        }
+        pool.truncate(k.min(n));
+        pool.sort_unstable();
+        pool
+    }
+}
+
+/// Tree-shape and regularisation settings of one grown tree.
+pub(crate) struct TreeConfig<'a> {
+    pub max_leaves: usize,
+    pub max_depth: Option<usize>,
+    pub min_data_in_leaf: usize,
+    pub min_sum_hessian: f64,
+    pub min_gain: f64,
+    pub lambda_l2: f64,
+    /// Empty or one −1/0/+1 per feature.
+    pub monotone: &'a [i8],
+    /// Features drawn afresh at every split (random forest); `None` = all active ones.
+    pub features_per_split: Option<usize>,
+}
+
+/// Gradient, hessian and row count of a set of rows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    g: f64,
+    h: f64,
+    n: f64,
+}
+
+impl Stats {
+    #[inline]
+    fn add(&mut self, o: &Stats) {
+        self.g += o.g;
+        self.h += o.h;
+        self.n += o.n;
+    }
+
+    fn minus(&self, o: &Stats) -> Stats {
+        Stats {
+            g: self.g - o.g,
+            h: self.h - o.h,
+            n: self.n - o.n,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    feature: usize,
+    bin: usize,
+    default_left: bool,
+    gain: f64,
+    left: Stats,
+    right: Stats,
+    left_value: f64,
+    right_value: f64,
+}
+
+struct Leaf {
+    node: usize,
+    rows: Range<usize>,
+    depth: usize,
+    stats: Stats,
+    /// Bounds on the leaf's output from monotone splits above it.
+    lo: f64,
+    hi: f64,
+    hist: Option<Vec<Stats>>,
+    best: Option<Split>,
+}
+
+/// A grown tree (leaf values not yet shrunk) and, per leaf node, its range in the row array.
+pub(crate) struct GrownTree {
+    pub tree: Tree,
+    pub leaf_rows: Vec<(usize, Range<usize>)>,
+}
+
+pub(crate) struct TreeLearner<'a> {
+    data: &'a BinnedData,
+    cfg: TreeConfig<'a>,
+    scratch: Vec<u32>,
+}
+
+impl<'a> TreeLearner<'a> {
+    pub fn new(data: &'a BinnedData, cfg: TreeConfig<'a>) -> TreeLearner<'a> {
+        TreeLearner {
+            data,
+            cfg,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Grows one tree on `rows` (partitioned in place) with per-row `[gradient, hessian]`,
+    /// splitting only on `active` features.
+    pub fn grow(
+        &mut self,
+        gh: &[[f64; 2]],
+        rows: &mut [u32],
+        active: &[bool],
+        rng: &mut SeededRng,
+    ) -> GrownTree {
+        let mut hist = vec![Stats::default(); self.total_bins()];
+        self.build_hist(rows, gh, active, &mut hist);
+        let stats = self.total_of(&hist, active, rows.len());
+        let root_value = self.leaf_output(&stats, f64::NEG_INFINITY, f64::INFINITY);
+        let mut nodes = vec![Node::leaf(root_value, rows.len() as f64)];
+        let mut root = Leaf {
+            node: 0,
+            rows: 0..rows.len(),
+            depth: 0,
+            stats,
+            lo: f64::NEG_INFINITY,
+            hi: f64::INFINITY,
+            hist: Some(hist),
+            best: None,
+        };
+        root.best = self.best_split(&root, active, rng);
+        let mut leaves = vec![root];
+        while leaves.len() < self.cfg.max_leaves {
+            let Some(pick) = leaves
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| l.best.map(|s| (i, s.gain)))
+                .fold(None, |acc: Option<(usize, f64)>, (i, g)| match acc {
+                    Some((_, best)) if best >= g => acc,
+                    _ => Some((i, g)),
+                })
+                .map(|(i, _)| i)
+            else {
+                break;
+            };
+            let parent = leaves.swap_remove(pick);
+            let (left, right) = self.split_leaf(parent, gh, rows, active, &mut nodes);
+            for mut child in [left, right] {
+                child.best = self.best_split(&child, active, rng);
+                if child.best.is_none() {
+                    child.hist = None;
+                }
+                leaves.push(child);
+            }
+        }
+        let mut leaf_rows: Vec<(usize, Range<usize>)> =
+            leaves.into_iter().map(|l| (l.node, l.rows)).collect();
+        leaf_rows.sort_by_key(|(node, _)| *node);
+        GrownTree {
+            tree: Tree { nodes },
+            leaf_rows,
+        }
+    }
+
+    fn total_bins(&self) -> usize {
+        self.data.hist_offsets.last().copied().unwrap_or(0)
+    }
+
+    /// Leaf totals from the histogram of any active feature (every row is in one bin).
+    fn total_of(&self, hist: &[Stats], active: &[bool], n_rows: usize) -> Stats {
+        match active.iter().position(|&a| a) {
+            Some(f) => {
+                let mut s = Stats::default();
+                for b in &hist[self.data.hist_offsets[f]..self.data.hist_offsets[f + 1]] {
+                    s.add(b);
+                }
+                s
+            }
+            None => Stats {
+                n: n_rows as f64,
+                ..Stats::default()
+            },
+        }
+    }
+
+    fn build_hist(&self, rows: &[u32], gh: &[[f64; 2]], active: &[bool], hist: &mut [Stats]) {
+        let ordered: Vec<[f64; 2]> = rows.iter().map(|&r| gh[r as usize]).collect();
+        let mut per_feature: Vec<(usize, &mut [Stats])> = Vec::with_capacity(active.len());
+        let mut rest = hist;
+        for (f, &on) in active.iter().enumerate() {
+            let width = self.data.hist_offsets[f + 1] - self.data.hist_offsets[f];
+            let (head, tail) = rest.split_at_mut(width);
+            rest = tail;
+            if on {
+                per_feature.push((f, head));
+            }
+        }
+        let fill = |(f, h): (usize, &mut [Stats])| {
+            h.fill(Stats::default());
+            let column = self.data.column(f);
+            for (&r, g) in rows.iter().zip(&ordered) {
+                let s = &mut h[column[r as usize] as usize];
+                s.g += g[0];
+                s.h += g[1];
+                s.n += 1.0;
+            }
+        };
+        if rows.len() * per_feature.len() < PARALLEL_MIN_WORK {
+            per_feature.into_iter().for_each(fill);
+        } else {
+            per_feature.into_par_iter().for_each(fill);
+        }
+    }
+
+    /// L2-regularised Newton step, clamped to the leaf's monotone bounds.
+    fn leaf_output(&self, s: &Stats, lo: f64, hi: f64) -> f64 {
+        let denom = s.h + self.cfg.lambda_l2;
+        let w = if denom > 0.0 { -s.g / denom } else { 0.0 };
+        w.clamp(lo, hi)
+    }
+
+    /// Twice the loss reduction of output `w` on a leaf (equals G²/(H+λ) at the optimum).
+    fn leaf_gain(&self, s: &Stats, w: f64) -> f64 {
+        -(2.0 * s.g * w + (s.h + self.cfg.lambda_l2) * w * w)
+    }
+
+    fn best_split(&self, leaf: &Leaf, active: &[bool], rng: &mut SeededRng) -> Option<Split> {
+        let hist = leaf.hist.as_ref()?;
+        let cfg = &self.cfg;
+        if leaf.depth >= cfg.max_depth.unwrap_or(usize::MAX)
+            || leaf.stats.n < 2.0 * cfg.min_data_in_leaf as f64
+        {
+            return None;
+        }
+        let candidates: Vec<usize> = {
+            let on: Vec<usize> = (0..active.len()).filter(|&f| active[f]).collect();
+            match cfg.features_per_split {
+                Some(k) if k < on.len() => {
+                    rng.choose(on.len(), k).into_iter().map(|i| on[i]).collect()
+                }
+                _ => on,
+            }
+        };
+        let parent_w = self.leaf_output(&leaf.stats, leaf.lo, leaf.hi);
+        let parent_gain = self.leaf_gain(&leaf.stats, parent_w);
+        let min_n = cfg.min_data_in_leaf as f64;
+        let mut best: Option<Split> = None;
+        for f in candidates {
+            let h = &hist[self.data.hist_offsets[f]..self.data.hist_offsets[f + 1]];
+            let n_value_bins = self.data.mappers[f].n_value_bins();
+            let missing = h[n_value_bins];
+            let constraint = cfg.monotone.get(f).copied().unwrap_or(0);
+            let mut acc = Stats::default();
+            for (bin, b) in h[..n_value_bins].iter().enumerate() {
+                acc.add(b);
+                for default_left in [false, true] {
+                    if default_left && missing.n == 0.0 {
+                        continue;
+                    }
+                    let mut left = acc;
+                    if default_left {
+                        left.add(&missing);
+                    }
+                    let right = leaf.stats.minus(&left);
+                    if left.n < min_n
+                        || right.n < min_n
+                        || left.h < cfg.min_sum_hessian
+                        || right.h < cfg.min_sum_hessian
+                    {
+                        continue;
+                    }
+                    let wl = self.leaf_output(&left, leaf.lo, leaf.hi);
+                    let wr = self.leaf_output(&right, leaf.lo, leaf.hi);
+                    if (constraint > 0 && wl > wr) || (constraint < 0 && wl < wr) {
+                        continue;
+                    }
+                    let gain = self.leaf_gain(&left, wl) + self.leaf_gain(&right, wr) - parent_gain;
+                    if gain > cfg.min_gain && best.is_none_or(|s| gain > s.gain) {
+                        best = Some(Split {
+                            feature: f,
+                            bin,
+                            default_left,
+                            gain,
+                            left,
+                            right,
+                            left_value: wl,
+                            right_value: wr,
+                        });
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// Applies the leaf's best split: partitions its rows, appends both children to `nodes`
+    /// and gives each child a histogram (the smaller built, the larger by subtraction).
+    fn split_leaf(
+        &mut self,
+        mut parent: Leaf,
+        gh: &[[f64; 2]],
+        rows: &mut [u32],
+        active: &[bool],
+        nodes: &mut Vec<Node>,
+    ) -> (Leaf, Leaf) {
+        let split = parent.best.expect("only leaves with a split are split");
+        let mapper = &self.data.mappers[split.feature];
+        let missing_bin = mapper.missing_bin();
+        let column = self.data.column(split.feature);
+        let segment = &mut rows[parent.rows.clone()];
+        self.scratch.clear();
+        let mut n_left = 0;
+        for i in 0..segment.len() {
+            let r = segment[i];
+            let b = column[r as usize] as usize;
+            let goes_left = if b == missing_bin {
+                split.default_left
+            } else {
+                b <= split.bin
+            };
+            if goes_left {
+                segment[n_left] = r;
+                n_left += 1;
+            } else {
+                self.scratch.push(r);
+            }
+        }
+        segment[n_left..].copy_from_slice(&self.scratch);
+
+        let (left_id, right_id) = (nodes.len(), nodes.len() + 1);
+        let threshold = mapper.upper.get(split.bin).copied().unwrap_or(f64::MAX);
+        nodes[parent.node] = Node {
+            feature: split.feature as u32,
+            threshold,
+            default_left: split.default_left,
+            left: left_id as u32,
+            right: right_id as u32,
+            value: 0.0,
+            cover: nodes[parent.node].cover,
+            gain: split.gain,
+        };
+        nodes.push(Node::leaf(split.left_value, n_left as f64));
+        nodes.push(Node::leaf(
+            split.right_value,
+            (segment.len() - n_left) as f64,
+        ));
+
+        let (mut left_lo, mut left_hi) = (parent.lo, parent.hi);
+        let (mut right_lo, mut right_hi) = (parent.lo, parent.hi);
+        match self.cfg.monotone.get(split.feature).copied().unwrap_or(0) {
+            c if c > 0 => {
+                let mid = (split.left_value + split.right_value) / 2.0;
+                left_hi = left_hi.min(mid);
+                right_lo = right_lo.max(mid);
+            }
+            c if c < 0 => {
+                let mid = (split.left_value + split.right_value) / 2.0;
+                left_lo = left_lo.max(mid);
+                right_hi = right_hi.min(mid);
+            }
+            _ => {}
+        }
+        let start = parent.rows.start;
+        let left_rows = start..start + n_left;
+        let right_rows = start + n_left..parent.rows.end;
+        let left_smaller = left_rows.len() <= right_rows.len();
+        let (small_rows, large_rows) = if left_smaller {
+            (left_rows.clone(), right_rows.clone())
+        } else {
+            (right_rows.clone(), left_rows.clone())
+        };
+        let mut small_hist = vec![Stats::default(); self.total_bins()];
+        self.build_hist(&rows[small_rows], gh, active, &mut small_hist);
+        let large_hist = match parent.hist.take() {
+            Some(mut h) => {
+                for (p, s) in h.iter_mut().zip(&small_hist) {
+                    *p = p.minus(s);
+                }
+                h
+            }
+            None => {
+                let mut h = vec![Stats::default(); self.total_bins()];
+                self.build_hist(&rows[large_rows], gh, active, &mut h);
+                h
+            }
+        };
+        let (left_hist, right_hist) = if left_smaller {
+            (small_hist, large_hist)
+        } else {
+            (large_hist, small_hist)
+        };
+        let child = |node, rows, stats, lo, hi, hist| Leaf {
+            node,
+            rows,
+            depth: parent.depth + 1,
+            stats,
+            lo,
+            hi,
+            hist: Some(hist),
+            best: None,
+        };
+        (
+            child(left_id, left_rows, split.left, left_lo, left_hi, left_hist),
+            child(
+                right_id,
+                right_rows,
+                split.right,
+                right_lo,
+                right_hi,
+                right_hist,
+            ),
+        )
+    }
+}
