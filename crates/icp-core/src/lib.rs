@@ -30,7 +30,9 @@ pub enum Error {
     #[error("modelling: {0}")]
     Model(#[from] icp_ml::Error),
     /// Scoring was given features that do not match the model's recipe.
-    #[error("the {task} model cannot score these features: {problems} (retrain with `icp run`, or supply the columns it was trained on)")]
+    #[error(
+        "the {task} model cannot score these features: {problems} (retrain with `icp run`, or supply the columns it was trained on)"
+    )]
     SchemaMismatch { task: String, problems: String },
 }
 

@@ -178,7 +178,11 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
     };
     let scores = match &features {
         Some(f) => {
-            let paths: Vec<&Path> = f.snapshots.iter().filter_map(|s| s.path.as_deref()).collect();
+            let paths: Vec<&Path> = f
+                .snapshots
+                .iter()
+                .filter_map(|s| s.path.as_deref())
+                .collect();
             progress.start("training and scoring", 0);
             let table = crate::snapshots::read_table(&paths)?;
             let outcome = scores::run(&table, &ScoresParams::from_config(&ws.config.scores)?)?;

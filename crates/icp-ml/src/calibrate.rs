@@ -205,8 +205,9 @@ pub struct Calibrator {
     method: Calibration,
     platt: Option<Platt>,
     isotonic: Option<Isotonic>,
-    /// Cross-validated Brier score on the calibration fold: (none, Platt, isotonic).
-    pub cv_brier: [f64; 3],
+    /// Cross-validated Brier score on the calibration fold: (none, Platt, isotonic); `None`
+    /// where that map could not be fitted on some fold (or for [`Calibrator::identity`]).
+    pub cv_brier: [Option<f64>; 3],
 }
 
 /// Folds used to choose the calibration method.
@@ -219,7 +220,7 @@ impl Calibrator {
             method: Calibration::None,
             platt: None,
             isotonic: None,
-            cv_brier: [f64::NAN; 3],
+            cv_brier: [None; 3],
         }
     }
 
@@ -263,12 +264,12 @@ impl Calibrator {
                 brier_score(&clip(v), y).unwrap_or(f64::INFINITY)
             }
         };
-        let cv_brier = [brier(&oof[0]), brier(&oof[1]), brier(&oof[2])];
+        let scores = [brier(&oof[0]), brier(&oof[1]), brier(&oof[2])];
         let best = (0..3)
-            .min_by(|&a, &b| cv_brier[a].total_cmp(&cv_brier[b]))
+            .min_by(|&a, &b| scores[a].total_cmp(&scores[b]))
             .unwrap_or(0);
         let mut cal = Calibrator {
-            cv_brier,
+            cv_brier: scores.map(|b| b.is_finite().then_some(b)),
             ..Calibrator::identity()
         };
         match best {

@@ -330,7 +330,14 @@ fn scores_summary(s: &icp_core::scores::ScoresReport) {
         })
         .collect();
     print_table(
-        &["task", "model", "ROC-AUC", "PR-AUC", "Brier", "rate by tier"],
+        &[
+            "task",
+            "model",
+            "ROC-AUC",
+            "PR-AUC",
+            "Brier",
+            "rate by tier",
+        ],
         &rows,
     );
     for k in &s.skipped {

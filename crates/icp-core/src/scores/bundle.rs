@@ -114,8 +114,7 @@ impl ModelBundle {
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string(self)
-            .map_err(|e| icp_data::Error::write(path, e))?;
+        let text = serde_json::to_string(self).map_err(|e| icp_data::Error::write(path, e))?;
         std::fs::write(path, text).map_err(|e| icp_data::Error::io(path, e).into())
     }
 

@@ -24,7 +24,10 @@ pub enum Candidate {
         min_data_in_leaf: usize,
     },
     /// Random forest of histogram trees.
-    Forest { n_trees: usize, min_data_in_leaf: usize },
+    Forest {
+        n_trees: usize,
+        min_data_in_leaf: usize,
+    },
 }
 
 /// Rounds without improvement on the early-stopping fold before boosting stops.

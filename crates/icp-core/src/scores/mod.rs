@@ -204,7 +204,7 @@ pub struct TaskReport {
     pub model: String,
     pub calibration: Calibration,
     /// Cross-validated Brier on the calibration fold: none, Platt, isotonic.
-    pub calibration_cv_brier: [f64; 3],
+    pub calibration_cv_brier: [Option<f64>; 3],
     /// Held-out metrics of the calibrated probabilities.
     pub test: BinaryMetrics,
     /// Held-out Brier before calibration.
@@ -286,7 +286,11 @@ fn split(
             times.len()
         ));
     };
-    let train: Vec<i64> = times.iter().copied().filter(|&t| t + window <= cal).collect();
+    let train: Vec<i64> = times
+        .iter()
+        .copied()
+        .filter(|&t| t + window <= cal)
+        .collect();
     if train.is_empty() {
         return Err(
             "no training snapshot one label window before the calibration snapshot: more history is needed"
@@ -509,7 +513,8 @@ fn tier_rates(tiers: &[&str], y: &[bool]) -> Vec<TierRate> {
 /// Mean |contribution| per source field, largest first.
 fn importance(recipe: &Recipe, contributions: &Matrix) -> Vec<(String, f64)> {
     let n = contributions.n_rows().max(1) as f64;
-    let mut totals: Vec<(String, f64)> = reasons::by_source(recipe, &vec![0.0; contributions.n_cols()]);
+    let mut totals: Vec<(String, f64)> =
+        reasons::by_source(recipe, &vec![0.0; contributions.n_cols()]);
     for r in 0..contributions.n_rows() {
         let row = reasons::by_source(recipe, contributions.row(r).unwrap_or(&[]));
         for (t, (_, v)) in totals.iter_mut().zip(row) {
@@ -527,7 +532,10 @@ fn train_task(
     params: &ScoresParams,
 ) -> Result<std::result::Result<(TaskReport, ModelBundle), String>> {
     let Some(label) = table.label(task.label) else {
-        return Ok(Err(format!("the snapshots have no `label_{}` column", task.label)));
+        return Ok(Err(format!(
+            "the snapshots have no `label_{}` column",
+            task.label
+        )));
     };
     let window = task.window_days * DAY_MICROS;
     let by_as_of = labelled_by_as_of(table, label);
@@ -552,7 +560,14 @@ fn train_task(
             )));
         }
     }
-    let board = leaderboard(&table.features, label, &by_as_of, &train_times, window, params)?;
+    let board = leaderboard(
+        &table.features,
+        label,
+        &by_as_of,
+        &train_times,
+        window,
+        params,
+    )?;
     let chosen = board.iter().position(|r| r.chosen).unwrap_or(0);
     let candidate = &params.candidates[chosen];
     let (recipe, x, y) = fit_recipe(&table.features, label, &train_rows, params.seed)?;
@@ -643,7 +658,10 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
         .filter(|&r| table.as_of[r] == serving_as_of)
         .collect();
     let frame = table.features.select_rows(&serving)?;
-    let ids: Vec<String> = serving.iter().map(|&r| table.account_ids[r].clone()).collect();
+    let ids: Vec<String> = serving
+        .iter()
+        .map(|&r| table.account_ids[r].clone())
+        .collect();
     let (wins, losses) = conversion_label_counts(table);
     let mut cold_start = (wins < params.min_wins || losses < params.min_losses).then(|| {
         format!(
@@ -723,7 +741,12 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
                 (
                     percentile_scores(&look.similarity),
                     vec![f64::NAN; ids.len()],
-                    if customers.is_empty() { "none" } else { "lookalike" }.to_string(),
+                    if customers.is_empty() {
+                        "none"
+                    } else {
+                        "lookalike"
+                    }
+                    .to_string(),
                     share,
                     look.contributions,
                     look.similarity,
@@ -741,13 +764,23 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
     let tier: Vec<&str> = tiers(tier_rule, &fit_score, &p_convert)
         .into_iter()
         .zip(&fit_score)
-        .map(|(t, s)| if s.is_nan() && p_convert.iter().all(|p| p.is_nan()) { "" } else { t })
+        .map(|(t, s)| {
+            if s.is_nan() && p_convert.iter().all(|p| p.is_nan()) {
+                ""
+            } else {
+                t
+            }
+        })
         .collect();
     let mut sorted_raw = raw.clone();
     sorted_raw.sort_by(f64::total_cmp);
     let base_score = percentile_of(&sorted_raw, base);
     let mut account_reasons = Vec::with_capacity(ids.len());
-    for (r, id) in ids.iter().enumerate().filter(|(r, _)| fit_score[*r].is_finite()) {
+    for (r, id) in ids
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| fit_score[*r].is_finite())
+    {
         let by_field = reasons::by_source(&recipe, contributions.row(r).unwrap_or(&[]));
         let points = reasons::to_points(&by_field, raw[r], base, fit_score[r], base_score);
         let (up, down) = reasons::top_reasons(&points, &frame, r, 3);
@@ -761,7 +794,10 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
             down,
         });
     }
-    accounts.set("fit_score", Values::Number(fit_score.iter().map(|s| s.round()).collect()))?;
+    accounts.set(
+        "fit_score",
+        Values::Number(fit_score.iter().map(|s| s.round()).collect()),
+    )?;
     accounts.set(
         "tier",
         Values::Text(
@@ -816,15 +852,17 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
 /// `dir`.
 pub fn write(outcome: &ScoresOutcome, dir: &Path) -> Result<()> {
     outcome.accounts.write_csv(&dir.join("accounts.csv"))?;
-    outcome.accounts.write_parquet(&dir.join("accounts.parquet"))?;
+    outcome
+        .accounts
+        .write_parquet(&dir.join("accounts.parquet"))?;
     let models = dir.join("models");
     std::fs::create_dir_all(&models).map_err(|e| icp_data::Error::io(&models, e))?;
     for b in &outcome.bundles {
         b.save(&models.join(format!("{}.json", b.task)))?;
     }
     let path = dir.join("reasons.json");
-    let text = serde_json::to_string(&outcome.reasons)
-        .map_err(|e| icp_data::Error::write(&path, e))?;
+    let text =
+        serde_json::to_string(&outcome.reasons).map_err(|e| icp_data::Error::write(&path, e))?;
     std::fs::write(&path, text).map_err(|e| icp_data::Error::io(&path, e))?;
     let path = dir.join("scores.json");
     let text = serde_json::to_string_pretty(&outcome.report)
@@ -837,8 +875,9 @@ pub fn write(outcome: &ScoresOutcome, dir: &Path) -> Result<()> {
 pub fn explain(out_dir: &Path, account_id: &str) -> Result<String> {
     let path = out_dir.join("reasons.json");
     let text = std::fs::read_to_string(&path).map_err(|e| icp_data::Error::io(&path, e))?;
-    let all: Vec<serde_json::Value> =
-        serde_json::from_str(&text).map_err(|e| icp_data::Error::unusable(&path, e.to_string(), "the reasons written by `icp run`"))?;
+    let all: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        icp_data::Error::unusable(&path, e.to_string(), "the reasons written by `icp run`")
+    })?;
     let Some(a) = all.iter().find(|a| a["account_id"] == account_id) else {
         return Err(icp_data::Error::InvalidArgument(format!(
             "account `{account_id}` is not among the {} scored accounts in {}",
@@ -852,7 +891,11 @@ pub fn explain(out_dir: &Path, account_id: &str) -> Result<String> {
         a["fit_score"].as_f64().unwrap_or(f64::NAN),
         a["tier"].as_str().unwrap_or("?"),
         match a["p_convert"].as_f64() {
-            Some(p) => format!("P(convert in 90 days) {:.1}%, model: {}", 100.0 * p, a["model"].as_str().unwrap_or("?")),
+            Some(p) => format!(
+                "P(convert in 90 days) {:.1}%, model: {}",
+                100.0 * p,
+                a["model"].as_str().unwrap_or("?")
+            ),
             None => format!("{} score", a["model"].as_str().unwrap_or("?")),
         }
     );

@@ -50,7 +50,11 @@ pub fn format_number(v: f64) -> String {
             }
             grouped.push(ch);
         }
-        if n < 0 { format!("-{grouped}") } else { grouped }
+        if n < 0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
     } else {
         format!("{v:.2}")
     }
@@ -147,7 +151,12 @@ pub fn top_reasons(
     let phrase = |(field, p): &(String, f64)| Reason {
         field: field.clone(),
         points: *p,
-        text: format!("{}: {}{:.0}", describe(frame, row, field), if *p >= 0.0 { "+" } else { "−" }, p.abs()),
+        text: format!(
+            "{}: {}{:.0}",
+            describe(frame, row, field),
+            if *p >= 0.0 { "+" } else { "−" },
+            p.abs()
+        ),
     };
     let up = sorted
         .iter()

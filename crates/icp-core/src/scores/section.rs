@@ -62,10 +62,15 @@ fn task(r: &mut Report, t: &TaskReport) {
         ("Log-loss", format::fixed(t.test.log_loss, 4)),
         ("Brier", format::fixed(t.test.brier, 4)),
         ("KS", format::fixed(t.test.ks, 3)),
-        ("Base rate", format::percent(t.test.positives as f64 / t.test.n.max(1) as f64)),
+        (
+            "Base rate",
+            format::percent(t.test.positives as f64 / t.test.n.max(1) as f64),
+        ),
     ]);
     sec.table(Table {
-        caption: Some("Leaderboard (rolling-origin cross-validation on the training period)".into()),
+        caption: Some(
+            "Leaderboard (rolling-origin cross-validation on the training period)".into(),
+        ),
         headers: ["model", "folds", "log-loss", "PR-AUC", "ROC-AUC", "chosen"]
             .map(String::from)
             .to_vec(),
@@ -79,14 +84,20 @@ fn task(r: &mut Report, t: &TaskReport) {
                     Cell::Number(l.cv_log_loss),
                     Cell::Number(l.cv_pr_auc),
                     Cell::Number(l.cv_roc_auc),
-                    Cell::Text(if l.chosen { "✓".into() } else { String::new() }),
+                    Cell::Text(if l.chosen {
+                        "✓".into()
+                    } else {
+                        String::new()
+                    }),
                 ]
             })
             .collect(),
     });
     sec.table(Table {
         caption: Some("Observed rate by tier in the held-out period".into()),
-        headers: ["tier", "accounts", "positives", "rate"].map(String::from).to_vec(),
+        headers: ["tier", "accounts", "positives", "rate"]
+            .map(String::from)
+            .to_vec(),
         rows: t
             .tiers
             .iter()
@@ -108,7 +119,11 @@ fn task(r: &mut Report, t: &TaskReport) {
         horizontal: false,
     }));
     let mut gains = vec![(0.0, 0.0)];
-    gains.extend(t.deciles.iter().map(|d| (100.0 * d.cumulative_share, 100.0 * d.cumulative_gain)));
+    gains.extend(
+        t.deciles
+            .iter()
+            .map(|d| (100.0 * d.cumulative_share, 100.0 * d.cumulative_gain)),
+    );
     sec.chart(svg::line_chart(&LineChart {
         title: "Cumulative gains (held-out)".into(),
         series: vec![
@@ -126,7 +141,9 @@ fn task(r: &mut Report, t: &TaskReport) {
         x_is_date: false,
     }));
     let curve = |bins: &[icp_ml::evaluate::ReliabilityBin]| -> Vec<(f64, f64)> {
-        bins.iter().map(|b| (b.mean_predicted, b.observed)).collect()
+        bins.iter()
+            .map(|b| (b.mean_predicted, b.observed))
+            .collect()
     };
     sec.chart(svg::line_chart(&LineChart {
         title: format!(
