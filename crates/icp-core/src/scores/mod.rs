@@ -583,7 +583,7 @@ fn train_task(
     let p_test = calibrator.apply(&p_raw_test)?;
     let y_test = outcomes(label, &test_rows);
     let test = binary_metrics(&p_test, &y_test)?;
-    let fit_test = percentile_scores(&p_test);
+    let fit_test = percentile_scores(&model.raw(&x_test)?);
     let contributions = model.contributions(&x_test)?;
     let report = TaskReport {
         task,
@@ -708,7 +708,7 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
                 let scored = b.score(&frame)?;
                 let c = b.contributions(&scored.x)?;
                 (
-                    percentile_scores(&scored.probability),
+                    percentile_scores(&scored.raw),
                     scored.probability,
                     b.model_name.clone(),
                     params.tiers,

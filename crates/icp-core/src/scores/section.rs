@@ -16,8 +16,8 @@ pub fn add(r: &mut Report, s: &ScoresReport) {
     let sec = r.section("scores", "Scores");
     sec.paragraph(format!(
         "{} accounts scored as of {} (out/accounts.csv, out/accounts.parquet; models in \
-         out/models/). The fit score (0–100) is the account's percentile of the calibrated \
-         conversion probability; `icp explain ACCOUNT_ID` prints its reasons.",
+         out/models/). The fit score (0–100) is the account's percentile of the conversion \
+         model's score; `icp explain ACCOUNT_ID` prints its reasons.",
         format::int(s.accounts as i64),
         date(s.as_of)
     ));
