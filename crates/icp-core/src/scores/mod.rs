@@ -715,33 +715,48 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
                     c.values,
                     scored.raw,
                     c.base,
-                    b.recipe.clone(),
+                    Some(b.recipe.clone()),
                 )
             }
             None => {
-                // No target here: every categorical column is one-hot encoded.
-                let mut rp = RecipeParams::default();
-                rp.max_onehot_levels = frame.n_rows().max(rp.max_onehot_levels);
-                let (recipe, x) =
-                    Recipe::fit(&without_empty_columns(&frame)?, None, &rp, params.seed)?;
-                let customers = lookalike::best_customers(&frame);
-                if customers.is_empty() {
-                    cold_start = cold_start.map(|s| {
-                        format!(
-                            "{s} No account has won a deal or holds a subscription yet, so \
-                             there is nothing to look alike to either: fit scores are empty."
-                        )
-                    });
-                }
-                let look = lookalike::score(&x, &customers)?;
                 let share = match params.tiers {
                     TierRule::Share { a, b } => TierRule::Share { a, b },
                     TierRule::Probability { .. } => TierRule::Share { a: 0.2, b: 0.3 },
                 };
+                let customers = lookalike::best_customers(&frame);
+                // No target here: every categorical column is one-hot encoded.
+                let mut rp = RecipeParams::default();
+                rp.max_onehot_levels = frame.n_rows().max(rp.max_onehot_levels);
+                let fitted = without_empty_columns(&frame).and_then(|f| {
+                    let (recipe, x) = Recipe::fit(&f, None, &rp, params.seed)?;
+                    Ok((recipe, lookalike::score(&x, &customers)?))
+                });
+                let (recipe, look) = match fitted {
+                    Ok((recipe, look)) if !customers.is_empty() => (Some(recipe), look),
+                    other => {
+                        let why = match other {
+                            Err(e) => format!("the lookalike score could not be computed: {e}"),
+                            Ok(_) => "no account has won a deal or holds a subscription yet, \
+                                      so there is nothing to look alike to"
+                                .to_string(),
+                        };
+                        cold_start = Some(format!(
+                            "{} Also {why}: fit scores are empty.",
+                            cold_start.unwrap_or_default()
+                        ));
+                        let n = ids.len();
+                        let nothing = lookalike::Lookalike {
+                            similarity: vec![f64::NAN; n],
+                            contributions: Matrix::new(vec![], n, 0)?,
+                            base: f64::NAN,
+                        };
+                        (None, nothing)
+                    }
+                };
                 (
                     percentile_scores(&look.similarity),
                     vec![f64::NAN; ids.len()],
-                    if customers.is_empty() {
+                    if look.similarity.iter().all(|v| v.is_nan()) {
                         "none"
                     } else {
                         "lookalike"
@@ -776,12 +791,13 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
     sorted_raw.sort_by(f64::total_cmp);
     let base_score = percentile_of(&sorted_raw, base);
     let mut account_reasons = Vec::with_capacity(ids.len());
-    for (r, id) in ids
+    let scored_rows = ids
         .iter()
         .enumerate()
-        .filter(|(r, _)| fit_score[*r].is_finite())
-    {
-        let by_field = reasons::by_source(&recipe, contributions.row(r).unwrap_or(&[]));
+        .filter(|(r, _)| fit_score[*r].is_finite());
+    for (r, id) in scored_rows {
+        let Some(recipe) = &recipe else { break };
+        let by_field = reasons::by_source(recipe, contributions.row(r).unwrap_or(&[]));
         let points = reasons::to_points(&by_field, raw[r], base, fit_score[r], base_score);
         let (up, down) = reasons::top_reasons(&points, &frame, r, 3);
         account_reasons.push(AccountReasons {

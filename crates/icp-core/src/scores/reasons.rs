@@ -45,7 +45,7 @@ pub fn format_number(v: f64) -> String {
         let digits = n.unsigned_abs().to_string();
         let mut grouped = String::new();
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -83,8 +83,8 @@ pub fn describe(frame: &Frame, row: usize, field: &str) -> String {
     match cols.as_slice() {
         [] => label,
         [one] => match one.data() {
-            ColumnData::Numeric(_) => format!("{label} {}", value(*one)),
-            ColumnData::Categorical(_) => format!("{label}: {}", value(*one)),
+            ColumnData::Numeric(_) => format!("{label} {}", value(one)),
+            ColumnData::Categorical(_) => format!("{label}: {}", value(one)),
         },
         many if field == "technologies" => {
             let set: Vec<String> = many
@@ -108,7 +108,7 @@ pub fn describe(frame: &Frame, row: usize, field: &str) -> String {
                         .map(|s| s.trim_start_matches('_'))
                         .filter(|s| !s.is_empty())
                         .unwrap_or(c.name());
-                    format!("{suffix} {}", value(*c))
+                    format!("{suffix} {}", value(c))
                 })
                 .collect();
             format!("{label}: {}", parts.join(", "))
@@ -162,14 +162,14 @@ pub fn top_reasons(
         .iter()
         .filter(|(_, p)| *p > 0.0)
         .take(k)
-        .map(|r| phrase(*r))
+        .map(|r| phrase(r))
         .collect();
     let down = sorted
         .iter()
         .rev()
         .filter(|(_, p)| *p < 0.0)
         .take(k)
-        .map(|r| phrase(*r))
+        .map(|r| phrase(r))
         .collect();
     (up, down)
 }
