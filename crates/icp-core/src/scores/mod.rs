@@ -26,6 +26,8 @@ pub mod lookalike;
 pub mod output;
 pub mod reasons;
 pub mod section;
+#[cfg(test)]
+mod tests;
 
 use crate::Result;
 use crate::snapshots::SnapshotTable;
