@@ -7,6 +7,8 @@
 //! - [`segments`]: the segmentation stage — K sweep, stability, profiles, names, the saved
 //!   segmentation and assignment of new accounts.
 //! - [`snapshots`]: the feature store read back as ids, a recipe frame and labels.
+//! - [`scores`]: conversion, opportunity, churn and expansion models; calibration, held-out
+//!   evaluation, fit score, tiers, reasons, the cold-start lookalike and `out/accounts.*`.
 //! - [`identity`]: duplicate accounts and event-to-account resolution, `out/merges.csv`.
 //! - [`profile`]: the company profile gathered while data streams in.
 //! - [`sections`]: the report sections about the input data.
@@ -18,6 +20,7 @@ pub mod identity;
 pub mod pipeline;
 pub mod profile;
 pub mod report;
+pub mod scores;
 pub mod sections;
 pub mod segments;
 pub mod snapshots;
@@ -29,6 +32,13 @@ pub enum Error {
     Data(#[from] icp_data::Error),
     #[error("feature stage: {0}")]
     Features(#[from] icp_features::Error),
+    #[error("modelling: {0}")]
+    Model(#[from] icp_ml::Error),
+    /// Scoring was given features that do not match the model's recipe.
+    #[error(
+        "the {task} model cannot score these features: {problems} (retrain with `icp run`, or supply the columns it was trained on)"
+    )]
+    SchemaMismatch { task: String, problems: String },
 }
 
 impl Error {
@@ -39,6 +49,8 @@ impl Error {
             Error::Features(icp_features::Error::Engine { .. }) => "feature_query_failed",
             Error::Features(icp_features::Error::Io { .. }) => "io_error",
             Error::Features(icp_features::Error::UserSql { .. }) => "invalid_feature_sql",
+            Error::Model(_) => "model_error",
+            Error::SchemaMismatch { .. } => "feature_schema_mismatch",
         }
     }
 }

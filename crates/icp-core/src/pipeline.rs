@@ -8,6 +8,7 @@ use crate::behaviour::{self, BehaviourOutcome};
 use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
+use crate::scores::{self, ScoresParams, ScoresReport};
 use crate::sections;
 use crate::segments::{self, SegmentsReport};
 use icp_data::Error;
@@ -69,6 +70,8 @@ pub struct Outcome {
     pub behaviour: Option<BehaviourOutcome>,
     /// Segmentation (`run` only, when there is a snapshot to segment).
     pub segments: Option<SegmentsReport>,
+    /// Models, held-out evaluation and scores (`run` only).
+    pub scores: Option<ScoresReport>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -196,6 +199,22 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         Some(f) => Some(run_segments(ws, f, &staging, progress)?),
         None => None,
     };
+    let scores = match &features {
+        Some(f) => {
+            let paths: Vec<&Path> = f
+                .snapshots
+                .iter()
+                .filter_map(|s| s.path.as_deref())
+                .collect();
+            progress.start("training and scoring", 0);
+            let table = crate::snapshots::read_table(&paths)?;
+            let outcome = scores::run(&table, &ScoresParams::from_config(&ws.config.scores)?)?;
+            scores::write(&outcome, &staging.dir)?;
+            progress.finish();
+            Some(outcome.report)
+        }
+        None => None,
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
@@ -210,6 +229,9 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         if let Some(s) = &segments {
             segments::section::section(&mut doc, s);
         }
+        if let Some(s) = &scores {
+            scores::section::add(&mut doc, s);
+        }
         doc.write(&html).map_err(|e| Error::io(&html, e))?;
     }
     let written = staging.publish()?;
@@ -220,6 +242,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         features,
         behaviour,
         segments,
+        scores,
         out_dir: out,
         written,
     })

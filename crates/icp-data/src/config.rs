@@ -31,6 +31,9 @@ pub struct Config {
     /// The segmentation stage.
     #[serde(default)]
     pub segments: SegmentsConfig,
+    /// The scoring stage: cold-start minimum and tier cut.
+    #[serde(default)]
+    pub scores: ScoresConfig,
 }
 
 /// `[features]`: the technology flags and the user's feature SQL.
@@ -55,6 +58,61 @@ impl Default for FeaturesConfig {
         FeaturesConfig {
             top_n_technologies: default_top_n_technologies(),
             sql: None,
+        }
+    }
+}
+
+/// How tiers A/B/C are cut.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TierBy {
+    /// `tier_a` and `tier_b` are shares of accounts (best first).
+    #[default]
+    Share,
+    /// `tier_a` and `tier_b` are calibrated conversion probabilities.
+    Probability,
+}
+
+/// `[scores]` in icp.toml.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScoresConfig {
+    /// Below this many won labelled account-months, fall back to the lookalike score.
+    #[serde(default = "default_min_labels")]
+    pub min_wins: usize,
+    /// Below this many not-won labelled account-months, fall back to the lookalike score.
+    #[serde(default = "default_min_labels")]
+    pub min_losses: usize,
+    #[serde(default)]
+    pub tier_by: TierBy,
+    /// Share of accounts in tier A, or the probability from which an account is A.
+    #[serde(default = "default_tier_a")]
+    pub tier_a: f64,
+    /// Share of accounts in tier B, or the probability from which an account is B.
+    #[serde(default = "default_tier_b")]
+    pub tier_b: f64,
+}
+
+fn default_min_labels() -> usize {
+    100
+}
+
+fn default_tier_a() -> f64 {
+    0.2
+}
+
+fn default_tier_b() -> f64 {
+    0.3
+}
+
+impl Default for ScoresConfig {
+    fn default() -> Self {
+        ScoresConfig {
+            min_wins: default_min_labels(),
+            min_losses: default_min_labels(),
+            tier_by: TierBy::default(),
+            tier_a: default_tier_a(),
+            tier_b: default_tier_b(),
         }
     }
 }
@@ -322,6 +380,7 @@ mod tests {
         assert_eq!(c.workspace, WorkspaceConfig::default());
         assert_eq!(c.features, FeaturesConfig::default());
         assert_eq!(c.segments, SegmentsConfig::default());
+        assert_eq!(c.scores, ScoresConfig::default());
         assert_eq!(c.parse_options(None).unwrap(), ParseOptions::default());
         for t in Table::ALL {
             assert_eq!(c.parse_options(Some(t)).unwrap(), ParseOptions::default());

@@ -13,6 +13,10 @@
 //! - [`pca`]: principal components to a few dimensions (the segment map).
 //! - [`surrogate`]: shallow one-vs-rest CART trees turned into readable membership rules
 //!   with their fidelity.
+//! - [`evaluate`]: metrics of scores against outcomes — ROC-AUC, PR-AUC, log-loss, Brier,
+//!   KS, lift and cumulative gains by decile, reliability curve; regression MAE/RMSE/R².
+//! - [`calibrate`]: isotonic (pool-adjacent-violators) and Platt calibration, chosen by
+//!   cross-validated Brier score on a later fold.
 //! - [`stats`]: descriptive statistics (quantiles, median absolute deviation, histograms)
 //!   and robust outlier fences used by the data-health summary and the report.
 //! - [`progress`]: the observer trait through which long work reports progress.
@@ -35,8 +39,10 @@
 //!   intensifiers.
 
 pub mod boost;
+pub mod calibrate;
 pub mod cluster;
 pub mod clv;
+pub mod evaluate;
 pub mod matrix;
 pub mod pca;
 pub mod progress;

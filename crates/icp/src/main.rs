@@ -54,6 +54,13 @@ enum Command {
         #[arg(long, short = 'w', default_value = ".")]
         workspace: PathBuf,
     },
+    /// Print why one account scores as it does (after `icp run`).
+    Explain {
+        /// The account id, as in out/accounts.csv.
+        account_id: String,
+        #[arg(long, short = 'w', default_value = ".")]
+        workspace: PathBuf,
+    },
     /// Generate a synthetic company with ground truth.
     Generate {
         /// Folder to write into; must not exist or be empty.
@@ -139,6 +146,15 @@ fn execute(cli: &Cli, out: &output::Output) -> Result<()> {
             let ws = Workspace::open(workspace)?;
             let outcome = pipeline::run(&ws, &out.progress())?;
             out.ingest(&outcome, true);
+            Ok(())
+        }
+        Command::Explain {
+            account_id,
+            workspace,
+        } => {
+            let ws = Workspace::open(workspace)?;
+            let text = icp_core::scores::explain(&ws.out_dir(), account_id)?;
+            out.line(text.trim_end());
             Ok(())
         }
         Command::Generate { out: dir, world } => {

@@ -154,7 +154,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "segments": o.segments, "out_dir": o.out_dir, "written": o.written})
+                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "segments": o.segments, "behaviour": o.behaviour, "scores": o.scores, "out_dir": o.out_dir, "written": o.written})
             );
             return;
         }
@@ -312,6 +312,9 @@ impl Output {
                 );
             }
         }
+        if let Some(s) = &o.scores {
+            scores_summary(s);
+        }
         println!();
         if o.ingest.quarantined() > 0 {
             println!(
@@ -325,7 +328,51 @@ impl Output {
                 o.out_dir.join("merges.csv").display()
             );
             println!("Validated tables: {}", o.out_dir.join("clean").display());
+            if o.scores.is_some() {
+                println!("Scores: {}", o.out_dir.join("accounts.csv").display());
+            }
             println!("Report: {}", o.out_dir.join("report.html").display());
         }
+    }
+}
+
+/// Models, held-out figures and the cold-start notice of a run.
+fn scores_summary(s: &icp_core::scores::ScoresReport) {
+    if let Some(notice) = &s.cold_start {
+        println!("\nCold start: {notice}");
+    }
+    println!("\nModels (held-out period, calibrated):");
+    let rows: Vec<Vec<String>> = s
+        .tasks
+        .iter()
+        .map(|t| {
+            let tiers: Vec<String> = t
+                .tiers
+                .iter()
+                .map(|r| format!("{} {:.1}%", r.tier, 100.0 * r.rate))
+                .collect();
+            vec![
+                t.task.name.to_string(),
+                t.model.clone(),
+                format!("{:.3}", t.test.roc_auc),
+                format!("{:.3}", t.test.pr_auc),
+                format!("{:.4}", t.test.brier),
+                tiers.join(", "),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "task",
+            "model",
+            "ROC-AUC",
+            "PR-AUC",
+            "Brier",
+            "rate by tier",
+        ],
+        &rows,
+    );
+    for k in &s.skipped {
+        println!("  {}: not trained ({})", k.task, k.reason);
     }
 }

@@ -1,0 +1,943 @@
+//! The scoring stage: per task (conversion, opportunity creation, churn, expansion) a model
+//! trained on the stacked monthly snapshots, chosen by rolling-origin cross-validation,
+//! calibrated on a later fold and evaluated on the latest period whose labels are complete;
+//! then every account of the serving snapshot gets a 0–100 fit score, a tier, its
+//! probabilities and its top reasons.
+//!
+//! Splits are by time and purged: with `w` the task's label window, the held-out test
+//! snapshot is the latest with complete labels, the calibration snapshot the latest at least
+//! `w` before it, and training uses the snapshots at least `w` before calibration — so no
+//! label window used for fitting overlaps the one used for evaluation.
+//!
+//! Below `min_wins` won or `min_losses` lost labelled rows the conversion model is not
+//! trusted: the stage says so and scores accounts by their likeness to current customers
+//! ([`lookalike`]) instead, labelled `lookalike` in the `model` column.
+//!
+//! - [`learner`]: the interchangeable candidates and their exact contributions;
+//! - [`bundle`]: the saved model (recipe, learner, calibration, schema, metrics);
+//! - [`reasons`]: contributions summed to source fields, as points and words;
+//! - [`lookalike`]: the cold-start score;
+//! - [`output`]: `accounts.csv` / `accounts.parquet`;
+//! - [`section`]: the report section.
+
+pub mod bundle;
+pub mod learner;
+pub mod lookalike;
+pub mod output;
+pub mod reasons;
+pub mod section;
+#[cfg(test)]
+mod tests;
+
+use crate::Result;
+use crate::snapshots::SnapshotTable;
+use bundle::{ModelBundle, schema_of};
+use icp_ml::Matrix;
+use icp_ml::calibrate::{Calibration, Calibrator};
+use icp_ml::evaluate::{
+    BinaryMetrics, Decile, ReliabilityBin, binary_metrics, deciles, reliability_curve,
+};
+use icp_ml::recipe::{ColumnData, Frame, Recipe, RecipeParams};
+use learner::Candidate;
+use output::{AccountsTable, Values};
+use reasons::Reason;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// One prediction task: its name, its snapshot label and that label's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub window_days: i64,
+    /// Output column of its calibrated probability.
+    pub column: &'static str,
+}
+
+/// The classification tasks, conversion first (it drives fit score, tier and reasons).
+pub const TASKS: [Task; 4] = [
+    Task {
+        name: "conversion",
+        label: "converted_90d",
+        window_days: 90,
+        column: "p_convert",
+    },
+    Task {
+        name: "opportunity",
+        label: "opportunity_90d",
+        window_days: 90,
+        column: "p_opportunity",
+    },
+    Task {
+        name: "churn",
+        label: "churned_60d",
+        window_days: 60,
+        column: "p_churn",
+    },
+    Task {
+        name: "expansion",
+        label: "expanded_90d",
+        window_days: 90,
+        column: "p_expand",
+    },
+];
+
+/// How accounts are cut into tiers A/B/C.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum TierRule {
+    /// The top `a` share of accounts by fit score is A, the next `b` share B, the rest C.
+    Share { a: f64, b: f64 },
+    /// Calibrated P(convert) ≥ `a` is A, ≥ `b` is B, else C.
+    Probability { a: f64, b: f64 },
+}
+
+/// Parameters of the scoring stage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoresParams {
+    /// Fewer won (positive) labelled rows than this → cold start (lookalike).
+    pub min_wins: usize,
+    /// Fewer lost (negative) labelled rows than this → cold start (lookalike).
+    pub min_losses: usize,
+    pub tiers: TierRule,
+    /// Rolling-origin folds over the training period.
+    pub cv_origins: usize,
+    pub candidates: Vec<Candidate>,
+    pub seed: u64,
+}
+
+impl Default for ScoresParams {
+    fn default() -> Self {
+        ScoresParams {
+            min_wins: 100,
+            min_losses: 100,
+            tiers: TierRule::Share { a: 0.2, b: 0.3 },
+            cv_origins: 3,
+            candidates: Candidate::defaults(),
+            seed: 42,
+        }
+    }
+}
+
+impl ScoresParams {
+    /// The parameters `[scores]` in icp.toml asks for; errors name the offending key.
+    pub fn from_config(c: &icp_data::config::ScoresConfig) -> Result<ScoresParams> {
+        use icp_data::config::TierBy;
+        let bad = |msg: String| -> crate::Error { icp_data::Error::InvalidArgument(msg).into() };
+        let unit = |v: f64| v > 0.0 && v < 1.0;
+        let tiers = match c.tier_by {
+            TierBy::Share => {
+                if !(unit(c.tier_a) && unit(c.tier_b) && c.tier_a + c.tier_b < 1.0) {
+                    return Err(bad(format!(
+                        "[scores] tier_a = {}, tier_b = {}: expected shares between 0 and 1 \
+                         whose sum is below 1 (tier C is the rest)",
+                        c.tier_a, c.tier_b
+                    )));
+                }
+                TierRule::Share {
+                    a: c.tier_a,
+                    b: c.tier_b,
+                }
+            }
+            TierBy::Probability => {
+                if !(unit(c.tier_a) && unit(c.tier_b) && c.tier_a > c.tier_b) {
+                    return Err(bad(format!(
+                        "[scores] tier_a = {}, tier_b = {}: expected probabilities between 0 \
+                         and 1 with tier_a above tier_b",
+                        c.tier_a, c.tier_b
+                    )));
+                }
+                TierRule::Probability {
+                    a: c.tier_a,
+                    b: c.tier_b,
+                }
+            }
+        };
+        Ok(ScoresParams {
+            min_wins: c.min_wins,
+            min_losses: c.min_losses,
+            tiers,
+            ..ScoresParams::default()
+        })
+    }
+}
+
+/// One candidate's rolling-origin cross-validation result.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaderboardRow {
+    pub model: String,
+    pub cv_log_loss: f64,
+    pub cv_pr_auc: f64,
+    pub cv_roc_auc: f64,
+    pub folds: usize,
+    pub chosen: bool,
+}
+
+/// Observed outcome rate in one tier of the held-out period.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierRate {
+    pub tier: String,
+    pub n: usize,
+    pub positives: usize,
+    pub rate: f64,
+}
+
+/// Rows and as-of moments of each part of a task's time split.
+#[derive(Debug, Clone, Serialize)]
+pub struct Split {
+    pub train_as_of: Vec<i64>,
+    pub calibration_as_of: i64,
+    pub test_as_of: i64,
+    pub n_train: usize,
+    pub n_calibration: usize,
+    pub n_test: usize,
+    pub train_positives: usize,
+}
+
+/// What was learned and measured for one task.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskReport {
+    pub task: Task,
+    pub split: Split,
+    pub leaderboard: Vec<LeaderboardRow>,
+    pub model: String,
+    pub calibration: Calibration,
+    /// Cross-validated Brier on the calibration fold: none, Platt, isotonic.
+    pub calibration_cv_brier: [Option<f64>; 3],
+    /// Held-out metrics of the calibrated probabilities.
+    pub test: BinaryMetrics,
+    /// Held-out Brier before calibration.
+    pub test_brier_uncalibrated: f64,
+    pub reliability_uncalibrated: Vec<ReliabilityBin>,
+    pub reliability: Vec<ReliabilityBin>,
+    pub deciles: Vec<Decile>,
+    pub tiers: Vec<TierRate>,
+    /// Mean |SHAP| (log-odds) per source field on the held-out rows, largest first.
+    pub importance: Vec<(String, f64)>,
+    /// Standardised coefficients per recipe column (logistic models).
+    pub coefficients: Vec<(String, f64)>,
+}
+
+/// A task that could not be trained, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedTask {
+    pub task: String,
+    pub reason: String,
+}
+
+/// Why an account scores as it does.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountReasons {
+    pub account_id: String,
+    pub fit_score: f64,
+    pub tier: String,
+    pub p_convert: f64,
+    pub model: String,
+    pub up: Vec<Reason>,
+    pub down: Vec<Reason>,
+}
+
+/// What the scoring stage produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoresReport {
+    /// As-of moment of the serving snapshot (microseconds).
+    pub as_of: i64,
+    pub accounts: usize,
+    /// The conversion model's name, `lookalike`, or `none` (no model and no customer).
+    pub mode: String,
+    /// The plain-language cold-start notice, when the lookalike score is used.
+    pub cold_start: Option<String>,
+    pub tasks: Vec<TaskReport>,
+    pub skipped: Vec<SkippedTask>,
+}
+
+/// The stage's full result: the report, the per-account table and reasons, and the bundles.
+pub struct ScoresOutcome {
+    pub report: ScoresReport,
+    pub accounts: AccountsTable,
+    pub reasons: Vec<AccountReasons>,
+    pub bundles: Vec<ModelBundle>,
+}
+
+/// Rows of `table` whose `label` is known, grouped by as-of moment (ascending).
+fn labelled_by_as_of(table: &SnapshotTable, label: &[f64]) -> BTreeMap<i64, Vec<usize>> {
+    let mut out: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (r, (&t, &y)) in table.as_of.iter().zip(label).enumerate() {
+        if y.is_finite() {
+            out.entry(t).or_default().push(r);
+        }
+    }
+    out
+}
+
+/// The purged time split of one task, or why there is none.
+fn split(
+    by_as_of: &BTreeMap<i64, Vec<usize>>,
+    window: i64,
+) -> std::result::Result<(Vec<i64>, i64, i64), String> {
+    let times: Vec<i64> = by_as_of.keys().copied().collect();
+    let Some(&test) = times.last() else {
+        return Err("no snapshot has a complete label window yet".into());
+    };
+    let Some(&cal) = times.iter().rev().find(|&&t| t + window <= test) else {
+        return Err(format!(
+            "only {} snapshot(s) with complete labels: a calibration snapshot one label window before the test one is needed",
+            times.len()
+        ));
+    };
+    let train: Vec<i64> = times
+        .iter()
+        .copied()
+        .filter(|&t| t + window <= cal)
+        .collect();
+    if train.is_empty() {
+        return Err(
+            "no training snapshot one label window before the calibration snapshot: more history is needed"
+                .into(),
+        );
+    }
+    Ok((train, cal, test))
+}
+
+fn rows_at(by_as_of: &BTreeMap<i64, Vec<usize>>, times: &[i64]) -> Vec<usize> {
+    times
+        .iter()
+        .flat_map(|t| by_as_of.get(t).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// `frame` without the columns that have no value at all (nothing to learn from them; the
+/// recipe ignores them when scoring, and the bundle's schema still lists them).
+fn without_empty_columns(frame: &Frame) -> Result<Frame> {
+    let kept: Vec<_> = frame
+        .columns()
+        .iter()
+        .filter(|c| match c.data() {
+            ColumnData::Numeric(v) => v.iter().any(|x| !x.is_nan()),
+            ColumnData::Categorical(v) => v.iter().any(Option::is_some),
+        })
+        .cloned()
+        .collect();
+    Ok(Frame::new(kept)?)
+}
+
+/// Fits the recipe on `train` rows and returns it with the training matrix and outcomes.
+fn fit_recipe(
+    frame: &Frame,
+    label: &[f64],
+    train: &[usize],
+    seed: u64,
+) -> Result<(Recipe, Matrix, Vec<bool>)> {
+    let f = without_empty_columns(&frame.select_rows(train)?)?;
+    let target: Vec<f64> = train.iter().map(|&r| label[r]).collect();
+    let (recipe, x) = Recipe::fit(&f, Some(&target), &RecipeParams::default(), seed)?;
+    Ok((recipe, x, target.iter().map(|&v| v > 0.5).collect()))
+}
+
+fn outcomes(label: &[f64], rows: &[usize]) -> Vec<bool> {
+    rows.iter().map(|&r| label[r] > 0.5).collect()
+}
+
+/// Rolling-origin cross-validation of every candidate over the training snapshots.
+fn leaderboard(
+    frame: &Frame,
+    label: &[f64],
+    by_as_of: &BTreeMap<i64, Vec<usize>>,
+    train_times: &[i64],
+    window: i64,
+    params: &ScoresParams,
+) -> Result<Vec<LeaderboardRow>> {
+    let origins: Vec<i64> = train_times
+        .iter()
+        .rev()
+        .copied()
+        .filter(|&o| train_times.iter().any(|&t| t + window <= o))
+        .take(params.cv_origins)
+        .collect();
+    let mut sums = vec![(0.0, 0.0, 0.0, 0usize); params.candidates.len()];
+    for &origin in &origins {
+        let fit_times: Vec<i64> = train_times
+            .iter()
+            .copied()
+            .filter(|&t| t + window <= origin)
+            .collect();
+        let fit_rows = rows_at(by_as_of, &fit_times);
+        let valid_rows = rows_at(by_as_of, &[origin]);
+        let y_valid = outcomes(label, &valid_rows);
+        let pos = y_valid.iter().filter(|&&v| v).count();
+        if pos == 0 || pos == y_valid.len() {
+            continue;
+        }
+        let Ok((recipe, x, y)) = fit_recipe(frame, label, &fit_rows, params.seed) else {
+            continue;
+        };
+        if y.iter().all(|&v| v) || !y.iter().any(|&v| v) {
+            continue;
+        }
+        let xv = recipe.transform(&frame.select_rows(&valid_rows)?)?;
+        for (c, cand) in params.candidates.iter().enumerate() {
+            let Ok(model) = cand.fit(&x, &y, None, params.seed) else {
+                continue;
+            };
+            let m = binary_metrics(&model.probability(&xv)?, &y_valid)?;
+            sums[c].0 += m.log_loss;
+            sums[c].1 += m.pr_auc;
+            sums[c].2 += m.roc_auc;
+            sums[c].3 += 1;
+        }
+    }
+    let mut rows: Vec<LeaderboardRow> = params
+        .candidates
+        .iter()
+        .zip(sums)
+        .map(|(c, (ll, pr, roc, n))| {
+            let mean = |s: f64| if n > 0 { s / n as f64 } else { f64::NAN };
+            LeaderboardRow {
+                model: c.name(),
+                cv_log_loss: mean(ll),
+                cv_pr_auc: mean(pr),
+                cv_roc_auc: mean(roc),
+                folds: n,
+                chosen: false,
+            }
+        })
+        .collect();
+    // Lowest log-loss wins; higher PR-AUC breaks ties; with no usable fold, the first.
+    let best = (0..rows.len())
+        .filter(|&i| rows[i].folds > 0)
+        .min_by(|&a, &b| {
+            rows[a]
+                .cv_log_loss
+                .total_cmp(&rows[b].cv_log_loss)
+                .then(rows[b].cv_pr_auc.total_cmp(&rows[a].cv_pr_auc))
+        })
+        .unwrap_or(0);
+    if let Some(r) = rows.get_mut(best) {
+        r.chosen = true;
+    }
+    Ok(rows)
+}
+
+/// Percentile of each value among `values` (average rank of ties), 0–100.
+pub fn percentile_scores(values: &[f64]) -> Vec<f64> {
+    let n = values.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut out = vec![0.0; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && values[order[j + 1]] == values[order[i]] {
+            j += 1;
+        }
+        let mid = (i + j) as f64 / 2.0;
+        let score = if n > 1 {
+            100.0 * mid / (n - 1) as f64
+        } else {
+            50.0
+        };
+        for &k in &order[i..=j] {
+            out[k] = score;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// The fit score a raw value would get among `sorted_raw` (ascending): its percentile.
+fn percentile_of(sorted_raw: &[f64], v: f64) -> f64 {
+    let n = sorted_raw.len();
+    if n < 2 {
+        return 50.0;
+    }
+    let below = sorted_raw.partition_point(|&x| x < v);
+    let upto = sorted_raw.partition_point(|&x| x <= v);
+    let mid = (below + upto) as f64 / 2.0 - 0.5;
+    (100.0 * mid.clamp(0.0, (n - 1) as f64) / (n - 1) as f64).clamp(0.0, 100.0)
+}
+
+/// Tier of each account from its fit score (0–100) and calibrated probability.
+pub fn tiers(rule: TierRule, fit_score: &[f64], p: &[f64]) -> Vec<&'static str> {
+    fit_score
+        .iter()
+        .zip(p)
+        .map(|(&s, &p)| match rule {
+            TierRule::Share { a, b } => {
+                if s >= 100.0 * (1.0 - a) {
+                    "A"
+                } else if s >= 100.0 * (1.0 - a - b) {
+                    "B"
+                } else {
+                    "C"
+                }
+            }
+            TierRule::Probability { a, b } => {
+                if p >= a {
+                    "A"
+                } else if p >= b {
+                    "B"
+                } else {
+                    "C"
+                }
+            }
+        })
+        .collect()
+}
+
+fn tier_rates(tiers: &[&str], y: &[bool]) -> Vec<TierRate> {
+    ["A", "B", "C"]
+        .into_iter()
+        .map(|t| {
+            let rows: Vec<bool> = tiers
+                .iter()
+                .zip(y)
+                .filter(|(x, _)| **x == t)
+                .map(|(_, &v)| v)
+                .collect();
+            let positives = rows.iter().filter(|&&v| v).count();
+            TierRate {
+                tier: t.to_string(),
+                n: rows.len(),
+                positives,
+                rate: if rows.is_empty() {
+                    f64::NAN
+                } else {
+                    positives as f64 / rows.len() as f64
+                },
+            }
+        })
+        .collect()
+}
+
+/// Mean |contribution| per source field, largest first.
+fn importance(recipe: &Recipe, contributions: &Matrix) -> Vec<(String, f64)> {
+    let n = contributions.n_rows().max(1) as f64;
+    let mut totals: Vec<(String, f64)> =
+        reasons::by_source(recipe, &vec![0.0; contributions.n_cols()]);
+    for r in 0..contributions.n_rows() {
+        let row = reasons::by_source(recipe, contributions.row(r).unwrap_or(&[]));
+        for (t, (_, v)) in totals.iter_mut().zip(row) {
+            t.1 += v.abs() / n;
+        }
+    }
+    totals.sort_by(|a, b| b.1.total_cmp(&a.1));
+    totals
+}
+
+/// Trains, calibrates and evaluates one task; `Err` carries the reason it was skipped.
+fn train_task(
+    table: &SnapshotTable,
+    task: Task,
+    params: &ScoresParams,
+) -> Result<std::result::Result<(TaskReport, ModelBundle), String>> {
+    let Some(label) = table.label(task.label) else {
+        return Ok(Err(format!(
+            "the snapshots have no `label_{}` column",
+            task.label
+        )));
+    };
+    let window = task.window_days * DAY_MICROS;
+    let by_as_of = labelled_by_as_of(table, label);
+    let (train_times, cal_time, test_time) = match split(&by_as_of, window) {
+        Ok(s) => s,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let train_rows = rows_at(&by_as_of, &train_times);
+    let cal_rows = rows_at(&by_as_of, &[cal_time]);
+    let test_rows = rows_at(&by_as_of, &[test_time]);
+    for (part, rows) in [
+        ("training", &train_rows),
+        ("calibration", &cal_rows),
+        ("test", &test_rows),
+    ] {
+        let y = outcomes(label, rows);
+        let pos = y.iter().filter(|&&v| v).count();
+        if pos == 0 || pos == y.len() {
+            return Ok(Err(format!(
+                "the {part} period has only one outcome ({pos} positive of {} rows)",
+                y.len()
+            )));
+        }
+    }
+    let board = leaderboard(
+        &table.features,
+        label,
+        &by_as_of,
+        &train_times,
+        window,
+        params,
+    )?;
+    let chosen = board.iter().position(|r| r.chosen).unwrap_or(0);
+    let candidate = &params.candidates[chosen];
+    let (recipe, x, y) = fit_recipe(&table.features, label, &train_rows, params.seed)?;
+    let x_cal = recipe.transform(&table.features.select_rows(&cal_rows)?)?;
+    let y_cal = outcomes(label, &cal_rows);
+    // The calibration snapshot is also the early-stopping fold of the boosted trees.
+    let model = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), params.seed)?;
+    let p_cal = model.probability(&x_cal)?;
+    let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
+    let test_frame = table.features.select_rows(&test_rows)?;
+    let x_test = recipe.transform(&test_frame)?;
+    let p_raw_test = model.probability(&x_test)?;
+    let p_test = calibrator.apply(&p_raw_test)?;
+    let y_test = outcomes(label, &test_rows);
+    let test = binary_metrics(&p_test, &y_test)?;
+    let fit_test = percentile_scores(&model.raw(&x_test)?);
+    let contributions = model.contributions(&x_test)?;
+    let report = TaskReport {
+        task,
+        split: Split {
+            train_as_of: train_times,
+            calibration_as_of: cal_time,
+            test_as_of: test_time,
+            n_train: train_rows.len(),
+            n_calibration: cal_rows.len(),
+            n_test: test_rows.len(),
+            train_positives: y.iter().filter(|&&v| v).count(),
+        },
+        leaderboard: board,
+        model: candidate.name(),
+        calibration: calibrator.method(),
+        calibration_cv_brier: calibrator.cv_brier,
+        test_brier_uncalibrated: icp_ml::evaluate::brier_score(&p_raw_test, &y_test)?,
+        reliability_uncalibrated: reliability_curve(&p_raw_test, &y_test, 10)?,
+        reliability: reliability_curve(&p_test, &y_test, 10)?,
+        deciles: deciles(&p_test, &y_test, 10)?,
+        tiers: tier_rates(&tiers(params.tiers, &fit_test, &p_test), &y_test),
+        importance: importance(&recipe, &contributions.values),
+        coefficients: model
+            .standardised_coefficients()
+            .map(|c| {
+                recipe
+                    .output_columns()
+                    .iter()
+                    .map(|o| o.name.clone())
+                    .zip(c.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        test,
+    };
+    let bundle = ModelBundle {
+        format_version: bundle::BUNDLE_FORMAT_VERSION,
+        task: task.name.to_string(),
+        label: task.label.to_string(),
+        model_name: candidate.name(),
+        schema: schema_of(&table.features),
+        recipe,
+        learner: model,
+        calibrator,
+        metrics: serde_json::json!({
+            "test": report.test,
+            "leaderboard": report.leaderboard,
+            "split": report.split,
+        }),
+    };
+    Ok(Ok((report, bundle)))
+}
+
+/// Counts won and lost labelled rows of the conversion label.
+fn conversion_label_counts(table: &SnapshotTable) -> (usize, usize) {
+    let label = table.label(TASKS[0].label).unwrap_or(&[]);
+    let known = label.iter().filter(|v| v.is_finite());
+    let wins = known.clone().filter(|&&v| v > 0.5).count();
+    (wins, known.count() - wins)
+}
+
+/// Runs the stage on the stacked snapshots: trains every task, scores the serving (latest)
+/// snapshot and returns the report, the accounts table and the reasons.
+pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome> {
+    let Some(&serving_as_of) = table.as_of.iter().max() else {
+        return Err(icp_data::Error::InvalidArgument(
+            "the scoring stage needs at least one feature snapshot, found none".into(),
+        )
+        .into());
+    };
+    let serving: Vec<usize> = (0..table.n_rows())
+        .filter(|&r| table.as_of[r] == serving_as_of)
+        .collect();
+    let frame = table.features.select_rows(&serving)?;
+    let ids: Vec<String> = serving
+        .iter()
+        .map(|&r| table.account_ids[r].clone())
+        .collect();
+    let (wins, losses) = conversion_label_counts(table);
+    let mut cold_start = (wins < params.min_wins || losses < params.min_losses).then(|| {
+        format!(
+            "Not enough history to train a conversion model: {wins} won and {losses} not-won \
+             labelled account-months, below the minimum of {} and {}. Fit scores are a \
+             lookalike score (similarity to current customers), not a trained prediction.",
+            params.min_wins, params.min_losses
+        )
+    });
+    let mut tasks = Vec::new();
+    let mut skipped = Vec::new();
+    let mut bundles = Vec::new();
+    let mut accounts = AccountsTable::default();
+    accounts.set(
+        "account_id",
+        Values::Text(ids.iter().cloned().map(Some).collect()),
+    )?;
+    let mut probabilities: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for task in TASKS {
+        if task.name == "conversion" && cold_start.is_some() {
+            skipped.push(SkippedTask {
+                task: task.name.into(),
+                reason: "cold start: too few labelled outcomes".into(),
+            });
+            continue;
+        }
+        match train_task(table, task, params)? {
+            Ok((report, bundle)) => {
+                probabilities.insert(task.column, bundle.score(&frame)?.probability);
+                tasks.push(report);
+                bundles.push(bundle);
+            }
+            Err(reason) => skipped.push(SkippedTask {
+                task: task.name.into(),
+                reason,
+            }),
+        }
+    }
+    // Fit score, tier and reasons: from the conversion model, else the lookalike score.
+    let conversion = bundles.iter().find(|b| b.task == "conversion");
+    let (fit_score, p_convert, model_name, tier_rule, contributions, raw, base, recipe) =
+        match conversion {
+            Some(b) => {
+                let scored = b.score(&frame)?;
+                let c = b.contributions(&scored.x)?;
+                (
+                    percentile_scores(&scored.raw),
+                    scored.probability,
+                    b.model_name.clone(),
+                    params.tiers,
+                    c.values,
+                    scored.raw,
+                    c.base,
+                    Some(b.recipe.clone()),
+                )
+            }
+            None => {
+                let share = match params.tiers {
+                    TierRule::Share { a, b } => TierRule::Share { a, b },
+                    TierRule::Probability { .. } => TierRule::Share { a: 0.2, b: 0.3 },
+                };
+                let customers = lookalike::best_customers(&frame);
+                // No target here: every categorical column is one-hot encoded.
+                let mut rp = RecipeParams::default();
+                rp.max_onehot_levels = frame.n_rows().max(rp.max_onehot_levels);
+                let profile = Frame::new(
+                    frame
+                        .columns()
+                        .iter()
+                        .filter(|c| !lookalike::describes_relationship(c.name()))
+                        .cloned()
+                        .collect(),
+                )
+                .map_err(crate::Error::from);
+                let fitted = profile
+                    .and_then(|f| without_empty_columns(&f))
+                    .and_then(|f| {
+                        let (recipe, x) = Recipe::fit(&f, None, &rp, params.seed)?;
+                        Ok((recipe, lookalike::score(&x, &customers)?))
+                    });
+                let (recipe, look) = match fitted {
+                    Ok((recipe, look)) if !customers.is_empty() => (Some(recipe), look),
+                    other => {
+                        let why = match other {
+                            Err(e) => format!("the lookalike score could not be computed: {e}"),
+                            Ok(_) => "no account has won a deal or holds a subscription yet, \
+                                      so there is nothing to look alike to"
+                                .to_string(),
+                        };
+                        cold_start = Some(format!(
+                            "{} Also {why}: fit scores are empty.",
+                            cold_start.unwrap_or_default()
+                        ));
+                        let n = ids.len();
+                        let nothing = lookalike::Lookalike {
+                            similarity: vec![f64::NAN; n],
+                            contributions: Matrix::new(vec![], n, 0)?,
+                            base: f64::NAN,
+                        };
+                        (None, nothing)
+                    }
+                };
+                (
+                    percentile_scores(&look.similarity),
+                    vec![f64::NAN; ids.len()],
+                    if look.similarity.iter().all(|v| v.is_nan()) {
+                        "none"
+                    } else {
+                        "lookalike"
+                    }
+                    .to_string(),
+                    share,
+                    look.contributions,
+                    look.similarity,
+                    look.base,
+                    recipe,
+                )
+            }
+        };
+    // With neither a model nor customers to look alike to, scores stay empty.
+    let fit_score: Vec<f64> = if raw.iter().all(|v| v.is_nan()) {
+        vec![f64::NAN; raw.len()]
+    } else {
+        fit_score
+    };
+    let tier: Vec<&str> = tiers(tier_rule, &fit_score, &p_convert)
+        .into_iter()
+        .zip(&fit_score)
+        .map(|(t, s)| {
+            if s.is_nan() && p_convert.iter().all(|p| p.is_nan()) {
+                ""
+            } else {
+                t
+            }
+        })
+        .collect();
+    let mut sorted_raw = raw.clone();
+    sorted_raw.sort_by(f64::total_cmp);
+    let base_score = percentile_of(&sorted_raw, base);
+    let mut account_reasons = Vec::with_capacity(ids.len());
+    let scored_rows = ids
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| fit_score[*r].is_finite());
+    for (r, id) in scored_rows {
+        let Some(recipe) = &recipe else { break };
+        let by_field = reasons::by_source(recipe, contributions.row(r).unwrap_or(&[]));
+        let points = reasons::to_points(&by_field, raw[r], base, fit_score[r], base_score);
+        let (up, down) = reasons::top_reasons(&points, &frame, r, 3);
+        account_reasons.push(AccountReasons {
+            account_id: id.clone(),
+            fit_score: fit_score[r],
+            tier: tier[r].to_string(),
+            p_convert: p_convert[r],
+            model: model_name.clone(),
+            up,
+            down,
+        });
+    }
+    accounts.set(
+        "fit_score",
+        Values::Number(fit_score.iter().map(|s| s.round()).collect()),
+    )?;
+    accounts.set(
+        "tier",
+        Values::Text(
+            tier.iter()
+                .map(|t| (!t.is_empty()).then(|| t.to_string()))
+                .collect(),
+        ),
+    )?;
+    for task in TASKS {
+        let v = if task.name == "conversion" {
+            p_convert.clone()
+        } else {
+            probabilities
+                .get(task.column)
+                .cloned()
+                .unwrap_or_else(|| vec![f64::NAN; ids.len()])
+        };
+        accounts.set(task.column, Values::Number(v))?;
+    }
+    accounts.set(
+        "model",
+        Values::Text(vec![Some(model_name.clone()); ids.len()]),
+    )?;
+    for (dir, pick) in [("up", true), ("down", false)] {
+        for k in 0..3 {
+            // Empty where no account could be explained (no model and no lookalike).
+            let col = (0..ids.len())
+                .map(|i| {
+                    let a = account_reasons.get(i)?;
+                    let list = if pick { &a.up } else { &a.down };
+                    list.get(k).map(|r| r.text.clone())
+                })
+                .collect();
+            accounts.set(&format!("reason_{}_{dir}", k + 1), Values::Text(col))?;
+        }
+    }
+    Ok(ScoresOutcome {
+        report: ScoresReport {
+            as_of: serving_as_of,
+            accounts: ids.len(),
+            mode: model_name.clone(),
+            cold_start,
+            tasks,
+            skipped,
+        },
+        accounts,
+        reasons: account_reasons,
+        bundles,
+    })
+}
+
+/// Writes `accounts.csv`, `accounts.parquet`, `reasons.json` and `models/<task>.json` into
+/// `dir`.
+pub fn write(outcome: &ScoresOutcome, dir: &Path) -> Result<()> {
+    outcome.accounts.write_csv(&dir.join("accounts.csv"))?;
+    outcome
+        .accounts
+        .write_parquet(&dir.join("accounts.parquet"))?;
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).map_err(|e| icp_data::Error::io(&models, e))?;
+    for b in &outcome.bundles {
+        b.save(&models.join(format!("{}.json", b.task)))?;
+    }
+    let path = dir.join("reasons.json");
+    let text =
+        serde_json::to_string(&outcome.reasons).map_err(|e| icp_data::Error::write(&path, e))?;
+    std::fs::write(&path, text).map_err(|e| icp_data::Error::io(&path, e))?;
+    let path = dir.join("scores.json");
+    let text = serde_json::to_string_pretty(&outcome.report)
+        .map_err(|e| icp_data::Error::write(&path, e))?;
+    std::fs::write(&path, text).map_err(|e| icp_data::Error::io(&path, e).into())
+}
+
+/// The reasons of one account from a finished run's `reasons.json`, as printed by
+/// `icp explain`.
+pub fn explain(out_dir: &Path, account_id: &str) -> Result<String> {
+    let path = out_dir.join("reasons.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| icp_data::Error::io(&path, e))?;
+    let all: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        icp_data::Error::unusable(&path, e.to_string(), "the reasons written by `icp run`")
+    })?;
+    let Some(a) = all.iter().find(|a| a["account_id"] == account_id) else {
+        return Err(icp_data::Error::InvalidArgument(format!(
+            "account `{account_id}` is not among the {} scored accounts in {}",
+            all.len(),
+            path.display()
+        ))
+        .into());
+    };
+    let mut s = format!(
+        "{account_id}: fit score {:.0}, tier {} ({})\n",
+        a["fit_score"].as_f64().unwrap_or(f64::NAN),
+        a["tier"].as_str().unwrap_or("?"),
+        match a["p_convert"].as_f64() {
+            Some(p) => format!(
+                "P(convert in 90 days) {:.1}%, model: {}",
+                100.0 * p,
+                a["model"].as_str().unwrap_or("?")
+            ),
+            None => format!("{} score", a["model"].as_str().unwrap_or("?")),
+        }
+    );
+    for (title, key) in [("Raising the score", "up"), ("Lowering the score", "down")] {
+        s.push_str(&format!("{title}:\n"));
+        let list = a[key].as_array().cloned().unwrap_or_default();
+        if list.is_empty() {
+            s.push_str("  (none)\n");
+        }
+        for r in list {
+            s.push_str(&format!("  {}\n", r["text"].as_str().unwrap_or("")));
+        }
+    }
+    Ok(s)
+}

@@ -1,0 +1,193 @@
+//! The "Scores" section of the report: the cold-start notice, and per task the time split,
+//! the leaderboard, held-out metrics, win rate by tier, lift and cumulative gains, the
+//! reliability curve before and after calibration, and the fields that drive the score.
+
+use super::{ScoresReport, TaskReport};
+use crate::report::svg::{self, BarChart, LineChart, Series};
+use crate::report::{Cell, Report, Table, format};
+
+fn date(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map_or_else(|| micros.to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Adds the section to `r`.
+pub fn add(r: &mut Report, s: &ScoresReport) {
+    let sec = r.section("scores", "Scores");
+    sec.paragraph(format!(
+        "{} accounts scored as of {} (out/accounts.csv, out/accounts.parquet; models in \
+         out/models/). The fit score (0–100) is the account's percentile of the conversion \
+         model's score; `icp explain ACCOUNT_ID` prints its reasons.",
+        format::int(s.accounts as i64),
+        date(s.as_of)
+    ));
+    if let Some(notice) = &s.cold_start {
+        sec.note(notice.clone());
+    }
+    for k in &s.skipped {
+        sec.note(format!("{}: not trained — {}.", k.task, k.reason));
+    }
+    for t in &s.tasks {
+        task(r, t);
+    }
+}
+
+fn task(r: &mut Report, t: &TaskReport) {
+    let sec = r.section(
+        &format!("scores-{}", t.task.name),
+        &format!("Model: {} (label {})", t.task.name, t.task.label),
+    );
+    let sp = &t.split;
+    sec.paragraph(format!(
+        "Trained on {} account-months ({} snapshots {} … {}, {} positive); calibrated on {} \
+         ({} rows, {} chosen by cross-validated Brier); evaluated on the held-out snapshot {} \
+         ({} rows). Each split is one label window ({} days) after the previous, so no \
+         outcome window overlaps. Chosen by rolling-origin cross-validation: {}.",
+        format::int(sp.n_train as i64),
+        sp.train_as_of.len(),
+        sp.train_as_of.first().map_or(String::new(), |&t| date(t)),
+        sp.train_as_of.last().map_or(String::new(), |&t| date(t)),
+        format::int(sp.train_positives as i64),
+        date(sp.calibration_as_of),
+        format::int(sp.n_calibration as i64),
+        format!("{:?}", t.calibration).to_lowercase(),
+        date(sp.test_as_of),
+        format::int(sp.n_test as i64),
+        t.task.window_days,
+        t.model
+    ));
+    sec.kpis(&[
+        ("ROC-AUC", format::fixed(t.test.roc_auc, 3)),
+        ("PR-AUC", format::fixed(t.test.pr_auc, 3)),
+        ("Log-loss", format::fixed(t.test.log_loss, 4)),
+        ("Brier", format::fixed(t.test.brier, 4)),
+        ("KS", format::fixed(t.test.ks, 3)),
+        (
+            "Base rate",
+            format::percent(t.test.positives as f64 / t.test.n.max(1) as f64),
+        ),
+    ]);
+    sec.table(Table {
+        caption: Some(
+            "Leaderboard (rolling-origin cross-validation on the training period)".into(),
+        ),
+        headers: ["model", "folds", "log-loss", "PR-AUC", "ROC-AUC", "chosen"]
+            .map(String::from)
+            .to_vec(),
+        rows: t
+            .leaderboard
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::Text(l.model.clone()),
+                    Cell::Int(l.folds as i64),
+                    Cell::Number(l.cv_log_loss),
+                    Cell::Number(l.cv_pr_auc),
+                    Cell::Number(l.cv_roc_auc),
+                    Cell::Text(if l.chosen {
+                        "✓".into()
+                    } else {
+                        String::new()
+                    }),
+                ]
+            })
+            .collect(),
+    });
+    sec.table(Table {
+        caption: Some("Observed rate by tier in the held-out period".into()),
+        headers: ["tier", "accounts", "positives", "rate"]
+            .map(String::from)
+            .to_vec(),
+        rows: t
+            .tiers
+            .iter()
+            .map(|x| {
+                vec![
+                    Cell::Text(x.tier.clone()),
+                    Cell::Int(x.n as i64),
+                    Cell::Int(x.positives as i64),
+                    Cell::Percent(x.rate),
+                ]
+            })
+            .collect(),
+    });
+    sec.chart(svg::bar_chart(&BarChart {
+        title: "Lift by decile (held-out)".into(),
+        labels: t.deciles.iter().map(|d| d.decile.to_string()).collect(),
+        values: t.deciles.iter().map(|d| d.lift).collect(),
+        value_label: "Lift (1 = random)".into(),
+        horizontal: false,
+    }));
+    let mut gains = vec![(0.0, 0.0)];
+    gains.extend(
+        t.deciles
+            .iter()
+            .map(|d| (100.0 * d.cumulative_share, 100.0 * d.cumulative_gain)),
+    );
+    sec.chart(svg::line_chart(&LineChart {
+        title: "Cumulative gains (held-out)".into(),
+        series: vec![
+            Series {
+                name: "model".into(),
+                points: gains,
+            },
+            Series {
+                name: "random".into(),
+                points: vec![(0.0, 0.0), (100.0, 100.0)],
+            },
+        ],
+        x_label: "% of accounts, best first".into(),
+        y_label: "% of positives captured".into(),
+        x_is_date: false,
+    }));
+    let curve = |bins: &[icp_ml::evaluate::ReliabilityBin]| -> Vec<(f64, f64)> {
+        bins.iter()
+            .map(|b| (b.mean_predicted, b.observed))
+            .collect()
+    };
+    sec.chart(svg::line_chart(&LineChart {
+        title: format!(
+            "Reliability (held-out): Brier {} before calibration, {} after",
+            format::fixed(t.test_brier_uncalibrated, 4),
+            format::fixed(t.test.brier, 4)
+        ),
+        series: vec![
+            Series {
+                name: "uncalibrated".into(),
+                points: curve(&t.reliability_uncalibrated),
+            },
+            Series {
+                name: "calibrated".into(),
+                points: curve(&t.reliability),
+            },
+            Series {
+                name: "perfect".into(),
+                points: vec![(0.0, 0.0), (1.0, 1.0)],
+            },
+        ],
+        x_label: "predicted probability".into(),
+        y_label: "observed rate".into(),
+        x_is_date: false,
+    }));
+    let top: Vec<&(String, f64)> = t.importance.iter().take(12).collect();
+    sec.chart(svg::bar_chart(&BarChart {
+        title: "What drives the score: mean |SHAP| per field (log-odds, held-out)".into(),
+        labels: top.iter().map(|(f, _)| f.clone()).collect(),
+        values: top.iter().map(|(_, v)| *v).collect(),
+        value_label: "mean |contribution|".into(),
+        horizontal: true,
+    }));
+    if !t.coefficients.is_empty() {
+        let mut coef: Vec<&(String, f64)> = t.coefficients.iter().collect();
+        coef.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        sec.table(Table {
+            caption: Some("Standardised coefficients (largest first)".into()),
+            headers: ["column", "coefficient"].map(String::from).to_vec(),
+            rows: coef
+                .iter()
+                .take(15)
+                .map(|(c, v)| vec![Cell::Text(c.clone()), Cell::Number(*v)])
+                .collect(),
+        });
+    }
+}

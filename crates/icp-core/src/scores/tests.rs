@@ -1,0 +1,220 @@
+//! The stage on a hand-built stack of snapshots with a planted conversion model (no feature
+//! store needed): the purged split, model choice, calibration, tiers, bundle round trip,
+//! schema refusal and the cold-start path.
+
+use super::bundle::ModelBundle;
+use super::*;
+use crate::snapshots::SnapshotTable;
+use icp_ml::recipe::Column;
+
+const MONTH: i64 = 30 * DAY_MICROS;
+
+/// Deterministic uniform in [0, 1) from two integers.
+fn unit(a: u64, b: u64) -> f64 {
+    let mut z = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Account `a` in month `m`: employees, software or not, pricing visits and the true
+/// probability of converting.
+fn planted(a: usize, m: usize) -> (f64, bool, f64, f64) {
+    let employees = (10.0 * (1.0 + 400.0 * unit(a as u64, 1))).round();
+    let software = unit(a as u64, 2) < 0.4;
+    let visits = (6.0 * unit(a as u64, 100 + m as u64)).floor();
+    let mid = (200.0..=2000.0).contains(&employees);
+    let z = -3.0 + 1.2 * mid as u8 as f64 + 0.8 * software as u8 as f64 + 0.4 * visits;
+    (employees, software, visits, 1.0 / (1.0 + (-z).exp()))
+}
+
+/// `accounts` accounts × `months` monthly snapshots; P(convert) = σ(−3 + 1.2·[mid-size] +
+/// 0.8·[software] + 0.4·pricing visits); labels unknown for the last three months.
+fn table(accounts: usize, months: usize) -> SnapshotTable {
+    let (mut ids, mut as_of, mut emp, mut ind, mut pricing, mut noise, mut label) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for m in 0..months {
+        for a in 0..accounts {
+            let (employees, software, visits, p) = planted(a, m);
+            ids.push(format!("A{a}"));
+            as_of.push(m as i64 * MONTH);
+            emp.push(employees);
+            ind.push(Some(
+                if software { "software" } else { "retail" }.to_string(),
+            ));
+            pricing.push(visits);
+            noise.push(unit(a as u64, 7 + m as u64));
+            let known = m + 3 < months;
+            label.push(if known {
+                (unit(a as u64, 1000 + m as u64) < p) as u8 as f64
+            } else {
+                f64::NAN
+            });
+        }
+    }
+    let features = Frame::new(vec![
+        Column::numeric("employees", "employees", emp),
+        Column::categorical("industry", "industry", ind),
+        Column::numeric("pricing_page_30d", "pricing_page", pricing),
+        Column::numeric("noise", "noise", noise),
+    ])
+    .unwrap();
+    SnapshotTable {
+        account_ids: ids,
+        as_of,
+        features,
+        labels: [("converted_90d".to_string(), label)].into_iter().collect(),
+    }
+}
+
+fn fast() -> ScoresParams {
+    ScoresParams {
+        candidates: vec![
+            Candidate::Logistic { c: 1.0 },
+            Candidate::Gbm {
+                n_trees: 60,
+                learning_rate: 0.1,
+                max_leaves: 8,
+                min_data_in_leaf: 40,
+            },
+        ],
+        ..ScoresParams::default()
+    }
+}
+
+#[test]
+fn a_planted_model_is_learned_tiered_and_explained() {
+    let t = table(1500, 12);
+    let out = run(&t, &fast()).unwrap();
+    assert!(
+        out.report.cold_start.is_none(),
+        "{:?}",
+        out.report.cold_start
+    );
+    let conv = &out.report.tasks[0];
+    // Purged split: test = last labelled month (8), calibration 3 months earlier, training
+    // at least 3 months before that.
+    assert_eq!(conv.split.test_as_of, 8 * MONTH);
+    assert!(conv.split.calibration_as_of + 90 * DAY_MICROS <= conv.split.test_as_of);
+    assert!(
+        conv.split
+            .train_as_of
+            .iter()
+            .all(|&x| x + 90 * DAY_MICROS <= conv.split.calibration_as_of)
+    );
+    // The held-out AUC is close to what the true probabilities achieve on the same rows.
+    let test_rows: Vec<usize> = (0..t.n_rows())
+        .filter(|&i| t.as_of[i] == conv.split.test_as_of)
+        .collect();
+    let truth: Vec<f64> = test_rows.iter().map(|&i| planted(i % 1500, 8).3).collect();
+    let outcome: Vec<bool> = test_rows
+        .iter()
+        .map(|&i| t.label("converted_90d").unwrap()[i] == 1.0)
+        .collect();
+    let true_auc = icp_ml::weights::roc_auc(&truth, &outcome).unwrap();
+    assert!(
+        conv.test.roc_auc > true_auc - 0.03,
+        "model {:?} vs true probabilities {true_auc}",
+        conv.test
+    );
+    let rate: Vec<f64> = conv.tiers.iter().map(|t| t.rate).collect();
+    assert!(rate[0] > rate[1] && rate[1] > rate[2], "{:?}", conv.tiers);
+    let top: Vec<&str> = conv
+        .importance
+        .iter()
+        .take(3)
+        .map(|(f, _)| f.as_str())
+        .collect();
+    assert!(
+        !top.contains(&"noise") || conv.importance.len() <= 3,
+        "{top:?}"
+    );
+    assert_eq!(out.accounts.n_rows(), 1500);
+    assert_eq!(out.reasons.len(), 1500);
+    let best = out
+        .reasons
+        .iter()
+        .max_by(|a, b| a.fit_score.total_cmp(&b.fit_score))
+        .unwrap();
+    assert!(best.up[0].text.contains(": +"), "{:?}", best.up);
+    assert_eq!(best.tier, "A");
+}
+
+#[test]
+fn bundles_round_trip_and_refuse_another_schema() {
+    let t = table(800, 12);
+    let out = run(&t, &fast()).unwrap();
+    let bundle = &out.bundles[0];
+    let dir = std::env::temp_dir().join(format!("icp-scores-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("conversion.json");
+    bundle.save(&path).unwrap();
+    let loaded = ModelBundle::load(&path).unwrap();
+    let (a, b) = (
+        bundle.score(&t.features).unwrap(),
+        loaded.score(&t.features).unwrap(),
+    );
+    assert_eq!(a.probability, b.probability);
+    let c = loaded.contributions(&a.x).unwrap();
+    for r in 0..a.x.n_rows() {
+        let sum = c.values.row(r).unwrap().iter().sum::<f64>() + c.base;
+        assert!((sum - a.raw[r]).abs() < 1e-6);
+    }
+    let other = Frame::new(vec![
+        Column::numeric("employees", "employees", vec![1.0]),
+        Column::numeric("industry", "industry", vec![1.0]),
+    ])
+    .unwrap();
+    let err = bundle.score(&other).unwrap_err().to_string();
+    assert!(
+        err.contains("`industry` is numeric but the model was trained on categorical"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`pricing_page_30d` (numeric) is missing"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn too_few_labels_give_a_labelled_lookalike() {
+    let mut t = table(300, 12);
+    // Customers for the lookalike: accounts with a past win.
+    let wins: Vec<f64> = (0..t.n_rows()).map(|r| (r % 7 == 0) as u8 as f64).collect();
+    let mut cols = t.features.columns().to_vec();
+    cols.push(Column::numeric("prior_wins", "prior_wins", wins));
+    t.features = Frame::new(cols).unwrap();
+    let out = run(&t, &fast().clone()).map(|o| o.report).unwrap();
+    let params = ScoresParams {
+        min_wins: 100_000,
+        ..fast()
+    };
+    let cold = run(&t, &params).unwrap();
+    assert!(out.cold_start.is_none());
+    let notice = cold.report.cold_start.unwrap();
+    assert!(notice.contains("Not enough history"), "{notice}");
+    assert_eq!(cold.report.mode, "lookalike");
+    assert!(cold.reasons.iter().all(|r| r.model == "lookalike"));
+    // Without any customer either, the scores stay empty and the notice says why.
+    let mut none = t.clone();
+    none.features = Frame::new(
+        t.features
+            .columns()
+            .iter()
+            .filter(|c| c.name() != "prior_wins")
+            .cloned()
+            .collect(),
+    )
+    .unwrap();
+    let empty = run(&none, &params).unwrap();
+    assert_eq!(empty.report.mode, "none");
+    assert!(empty.reasons.is_empty());
+    assert!(
+        empty
+            .report
+            .cold_start
+            .unwrap()
+            .contains("nothing to look alike to")
+    );
+}
