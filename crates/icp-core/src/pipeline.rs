@@ -4,18 +4,21 @@
 //! place only when the whole run succeeded, so a failed run leaves earlier results intact.
 
 use crate::Result;
-use crate::behaviour::{self, BehaviourOutcome};
+use crate::behaviour::{self, AccountBehaviour, BehaviourOutcome};
 use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
+use crate::scores::output::{AccountsTable, Values};
 use crate::scores::{self, ScoresParams, ScoresReport};
 use crate::sections;
+use crate::segments::model::Assignment;
 use crate::segments::{self, SegmentsReport};
 use icp_data::Error;
 use icp_data::config::{CONFIG_FILE, Config, DateOrder};
 use icp_data::parse::{Micros, parse_timestamp};
 use icp_data::validate::{DiscardBatches, IngestOptions, IngestReport, ParquetBatches, ingest};
 use icp_ml::progress::Progress;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A folder holding `icp.toml` and the exports it names.
@@ -208,7 +211,8 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
                 .collect();
             progress.start("training and scoring", 0);
             let table = crate::snapshots::read_table(&paths)?;
-            let outcome = scores::run(&table, &ScoresParams::from_config(&ws.config.scores)?)?;
+            let mut outcome = scores::run(&table, &ScoresParams::from_config(&ws.config.scores)?)?;
+            join_account_columns(&mut outcome.accounts, segments.as_ref(), behaviour.as_ref())?;
             scores::write(&outcome, &staging.dir)?;
             progress.finish();
             Some(outcome.report)
@@ -276,4 +280,90 @@ fn run_segments(
     )?;
     segments::write(&staging.dir, &report, &model)?;
     Ok(report)
+}
+
+/// Adds each account's segment (id, name, outlier flag, map coordinates) and behaviour
+/// (engagement score, surge, likely next step, support spike) to the scored accounts table,
+/// matched by account id, so `out/accounts.csv` holds one complete row per account.
+fn join_account_columns(
+    accounts: &mut AccountsTable,
+    segments: Option<&SegmentsReport>,
+    behaviour: Option<&BehaviourOutcome>,
+) -> Result<()> {
+    let Some(Values::Text(ids)) = accounts.column("account_id").cloned() else {
+        return Ok(());
+    };
+    let number = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    if let Some(seg) = segments {
+        let by_id: HashMap<&str, &Assignment> = seg
+            .account_ids
+            .iter()
+            .map(String::as_str)
+            .zip(&seg.assignments)
+            .collect();
+        let find = |id: &Option<String>| id.as_deref().and_then(|i| by_id.get(i).copied());
+        let column = |f: &dyn Fn(&Assignment) -> f64| {
+            Values::Number(ids.iter().map(|i| number(find(i).map(f))).collect())
+        };
+        accounts.set(
+            "segment",
+            column(&|a| a.segment().map_or(f64::NAN, |s| s as f64)),
+        )?;
+        accounts.set(
+            "segment_name",
+            Values::Text(
+                ids.iter()
+                    .map(|i| {
+                        find(i)
+                            .and_then(|a| a.segment())
+                            .map(|s| seg.name(s).to_string())
+                    })
+                    .collect(),
+            ),
+        )?;
+        accounts.set(
+            "segment_outlier",
+            column(&|a| f64::from(u8::from(a.outlier))),
+        )?;
+        accounts.set("map_x", column(&|a| a.x))?;
+        accounts.set("map_y", column(&|a| a.y))?;
+    }
+    if let Some(b) = behaviour {
+        let by_id: HashMap<&str, &AccountBehaviour> = b
+            .accounts
+            .iter()
+            .map(|a| (a.account_id.as_str(), a))
+            .collect();
+        let find = |id: &Option<String>| id.as_deref().and_then(|i| by_id.get(i).copied());
+        accounts.set(
+            "engagement_score",
+            Values::Number(
+                ids.iter()
+                    .map(|i| number(find(i).and_then(|a| a.engagement_score)))
+                    .collect(),
+            ),
+        )?;
+        let flag = |f: &dyn Fn(&AccountBehaviour) -> bool| {
+            Values::Number(
+                ids.iter()
+                    .map(|i| find(i).map_or(f64::NAN, |a| f64::from(u8::from(f(a)))))
+                    .collect(),
+            )
+        };
+        accounts.set("surge", flag(&|a| a.surge))?;
+        let text = |f: &dyn Fn(&AccountBehaviour) -> Option<String>| {
+            Values::Text(ids.iter().map(|i| find(i).and_then(f)).collect())
+        };
+        accounts.set("surge_start", text(&|a| a.surge_start.clone()))?;
+        accounts.set(
+            "surge_signals",
+            text(&|a| (!a.surge_signals.is_empty()).then(|| a.surge_signals.join(";"))),
+        )?;
+        accounts.set(
+            "next_step",
+            text(&|a| a.next_step.as_ref().map(|n| n.event_type.clone())),
+        )?;
+        accounts.set("support_spike", flag(&|a| a.support_spike))?;
+    }
+    Ok(())
 }

@@ -208,6 +208,12 @@ fn accounts_table_has_one_scored_row_per_account_with_reasons() {
         "model",
         "reason_1_up",
         "reason_3_down",
+        // Joined from the segmentation and behaviour stages.
+        "segment",
+        "segment_name",
+        "engagement_score",
+        "surge",
+        "next_step",
     ] {
         assert!(rows[0].contains_key(col), "missing {col}");
     }

@@ -162,7 +162,7 @@ impl Activity {
             remap[*old as usize] = new as u32;
         }
         activity.event_types = names.into_iter().map(|(n, _)| n).collect();
-        raw.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        raw.sort_unstable_by_key(|a| (a.0, a.1));
         let mut seen: HashSet<&str> = HashSet::new();
         let mut current = usize::MAX;
         for (row, micros, ty, contact) in &raw {
