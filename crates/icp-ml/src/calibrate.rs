@@ -179,6 +179,17 @@ impl Platt {
                 break;
             }
         }
+        if a <= 0.0 {
+            // A calibration map must keep the model's ranking; a falling curve would turn it
+            // upside down (seen on a small churn fold where the scores ranked backwards).
+            return Err(Error::FitFailed {
+                model: "Platt scaling",
+                message: format!(
+                    "the fitted slope is {a:.3}: the scores rank this fold backwards, so a \
+                     logistic map would invert them"
+                ),
+            });
+        }
         Ok(Platt { a, b })
     }
 
@@ -274,8 +285,10 @@ impl Calibrator {
         };
         match best {
             1 => {
-                cal.method = Calibration::Platt;
-                cal.platt = Some(Platt::fit(p, y)?);
+                if let Ok(platt) = Platt::fit(p, y) {
+                    cal.method = Calibration::Platt;
+                    cal.platt = Some(platt);
+                }
             }
             2 => {
                 cal.method = Calibration::Isotonic;

@@ -158,3 +158,18 @@ fn platt_recovers_a_known_logistic_map_and_round_trips() {
     let back: Calibrator = serde_json::from_str(&serde_json::to_string(&cal).unwrap()).unwrap();
     assert_eq!(back.apply(&p).unwrap(), cal.apply(&p).unwrap());
 }
+
+#[test]
+fn calibration_never_turns_the_ranking_upside_down() {
+    // A fold where higher scores convert less: Platt would need a negative slope.
+    let p: Vec<f64> = (0..400).map(|i| 0.05 + 0.9 * i as f64 / 400.0).collect();
+    let y: Vec<bool> = (0..400).map(|i| (i * 7919) % 400 < 400 - i).collect();
+    assert!(Platt::fit(&p, &y).is_err());
+    let cal = Calibrator::fit(&p, &y, 3).unwrap();
+    assert_ne!(cal.method(), Calibration::Platt);
+    let out = cal.apply(&p).unwrap();
+    assert!(
+        out.windows(2).all(|w| w[1] >= w[0] - 1e-12),
+        "the calibrated scores keep the input's order"
+    );
+}
