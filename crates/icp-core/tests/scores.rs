@@ -217,12 +217,21 @@ fn accounts_table_has_one_scored_row_per_account_with_reasons() {
     ] {
         assert!(rows[0].contains_key(col), "missing {col}");
     }
+    let churn_scored = rows.iter().filter(|r| !r["p_churn"].is_empty()).count();
+    assert!(
+        churn_scored > 0 && churn_scored < rows.len(),
+        "{churn_scored}"
+    );
     let mut tiers = HashMap::new();
     for r in &rows {
         let s: f64 = r["fit_score"].parse().unwrap();
         assert!((0.0..=100.0).contains(&s));
         let p: f64 = r["p_convert"].parse().unwrap();
         assert!((0.0..=1.0).contains(&p));
+        // Churn is predicted for subscribers only: empty for everyone else.
+        if let Ok(p) = r["p_churn"].parse::<f64>() {
+            assert!((0.0..=1.0).contains(&p));
+        }
         *tiers.entry(r["tier"].clone()).or_insert(0usize) += 1;
     }
     // Tiers by share: about 20% A, 30% B.

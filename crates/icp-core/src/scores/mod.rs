@@ -55,6 +55,9 @@ pub struct Task {
     pub window_days: i64,
     /// Output column of its calibrated probability.
     pub column: &'static str,
+    /// The label exists only for accounts with an active subscription (churn, expansion), so
+    /// other accounts get no probability rather than one learned on nobody like them.
+    pub subscribers_only: bool,
 }
 
 /// The classification tasks, conversion first (it drives fit score, tier and reasons).
@@ -64,24 +67,28 @@ pub const TASKS: [Task; 4] = [
         label: "converted_90d",
         window_days: 90,
         column: "p_convert",
+        subscribers_only: false,
     },
     Task {
         name: "opportunity",
         label: "opportunity_90d",
         window_days: 90,
         column: "p_opportunity",
+        subscribers_only: false,
     },
     Task {
         name: "churn",
         label: "churned_60d",
         window_days: 60,
         column: "p_churn",
+        subscribers_only: true,
     },
     Task {
         name: "expansion",
         label: "expanded_90d",
         window_days: 90,
         column: "p_expand",
+        subscribers_only: true,
     },
 ];
 
@@ -311,6 +318,18 @@ fn rows_at(by_as_of: &BTreeMap<i64, Vec<usize>>, times: &[i64]) -> Vec<usize> {
 
 /// `frame` without the columns that have no value at all (nothing to learn from them; the
 /// recipe ignores them when scoring, and the bundle's schema still lists them).
+/// Sets `NaN` for every row whose `active_subscription` is not 1 (no-op without the column).
+fn mask_non_subscribers(frame: &Frame, p: &mut [f64]) {
+    if let Some(ColumnData::Numeric(active)) = frame.column("active_subscription").map(|c| c.data())
+    {
+        for (v, &a) in p.iter_mut().zip(active) {
+            if a != 1.0 {
+                *v = f64::NAN;
+            }
+        }
+    }
+}
+
 fn without_empty_columns(frame: &Frame) -> Result<Frame> {
     let kept: Vec<_> = frame
         .columns()
@@ -692,7 +711,11 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
         }
         match train_task(table, task, params)? {
             Ok((report, bundle)) => {
-                probabilities.insert(task.column, bundle.score(&frame)?.probability);
+                let mut p = bundle.score(&frame)?.probability;
+                if task.subscribers_only {
+                    mask_non_subscribers(&frame, &mut p);
+                }
+                probabilities.insert(task.column, p);
                 tasks.push(report);
                 bundles.push(bundle);
             }
