@@ -219,6 +219,32 @@ fn kmeans_recovers_well_separated_blobs_exactly() {
 }
 
 #[test]
+fn a_run_from_given_centres_descends_from_them_and_checks_their_shape() {
+    let (x, truth) = blobs(1200, 4, 3, 20.0, 9);
+    // Start from each class's first member: the run ends below that start and on the classes.
+    let d = x.n_cols();
+    let start: Vec<f64> = (0..3)
+        .flat_map(|c| {
+            x.row(truth.iter().position(|&t| t == c).unwrap())
+                .unwrap()
+                .to_vec()
+        })
+        .collect();
+    let start = Matrix::new(start, 3, d).unwrap();
+    let m = KMeans::params(3).fit_from(&x, &start).unwrap();
+    assert!(m.inertia() <= m.start_inertia());
+    assert_eq!(adjusted_rand_score(m.labels(), &truth).unwrap(), 1.0);
+    // Same start, same model; a start of the wrong shape is refused.
+    assert_eq!(
+        KMeans::params(3).fit_from(&x, &start).unwrap().labels(),
+        m.labels()
+    );
+    let narrow = Matrix::new(vec![0.0; 6], 3, 2).unwrap();
+    assert!(KMeans::params(3).fit_from(&x, &narrow).is_err());
+    assert!(KMeans::params(2).fit_from(&x, &start).is_err());
+}
+
+#[test]
 fn hamerly_bounds_are_exact_against_brute_force_lloyd() {
     let (x, _) = blobs(4000, 5, 6, 1.0, 21);
     for (k, seed) in [(2, 0), (6, 1), (6, 2), (10, 3), (17, 4)] {

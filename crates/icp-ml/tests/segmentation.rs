@@ -54,14 +54,14 @@ fn the_sweep_recommends_the_planted_k_and_says_why() {
     let s = sweep(&x, &params).unwrap();
     assert_eq!(s.scores.len(), 8);
     assert!(s.scores.windows(2).all(|w| w[1].inertia <= w[0].inertia));
-    let rec = recommend(&s.scores, 3, 8).unwrap();
+    let rec = recommend(&s.scores, 3, 8, 0.0).unwrap();
     assert_eq!(rec.k, 5, "{}", rec.reason);
     assert!(rec.reason.starts_with("K = 5: chosen by"), "{}", rec.reason);
     let model = &s.models[rec.k - params.k_min];
     assert!(adjusted_rand_score(model.labels(), &truth).unwrap() > 0.95);
     // Bounds are respected even when the criteria prefer K outside them.
-    assert!(recommend(&s.scores, 6, 8).unwrap().k >= 6);
-    assert!(recommend(&s.scores, 20, 30).is_err());
+    assert!(recommend(&s.scores, 6, 8, 0.0).unwrap().k >= 6);
+    assert!(recommend(&s.scores, 20, 30, 0.0).is_err());
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The segmentation stage: on the latest feature snapshot it chooses the clustering features,
-//! fits a recipe (robust scaling, log of skewed counts, one-hot categoricals down-weighted),
-//! sweeps K and recommends one within the operational bounds, clusters, measures bootstrap
+//! fits a recipe (winsorising, log of skewed counts, standard scaling, one-hot categoricals)
+//! and weighs its columns by blocks ([`model::column_weights`]), sweeps K with k-means, scores
+//! each K with a latent class model of the who-columns and recommends one within the
+//! operational bounds, clusters, measures bootstrap
 //! stability, flags outliers, keeps segment ids stable against the previous run's model,
 //! profiles and names each segment ([`profile`]) and writes `segments.json`,
 //! `models/segments.json` and `segment_assignments.csv`. The report section is in
@@ -14,15 +16,15 @@ use crate::snapshots::{SnapshotTable, read_table};
 use icp_data::config::SegmentsConfig;
 use icp_ml::Matrix;
 use icp_ml::cluster::{
-    KMeans, KScore, Recommendation, Stability, SweepParams, bootstrap_stability, match_labels,
-    recommend, sweep,
+    KMeans, KScore, LatentClass, MixedColumn, Recommendation, Stability, SweepParams,
+    add_latent_class_scores, bootstrap_stability, match_labels, recommend, sweep,
 };
 use icp_ml::pca::Pca;
 use icp_ml::progress::Progress;
 use icp_ml::recipe::{ColumnData, LogColumns, Recipe, RecipeParams, Scaling};
 use model::{
-    Assignment, FORMAT_VERSION, Ratio, SavedSegment, SegmentModel, column_weights, ml,
-    segmentation_frame, weigh,
+    Assignment, FORMAT_VERSION, Ratio, SavedSegment, SegmentModel, column_weights, latent_columns,
+    ml, segmentation_frame, weigh,
 };
 use profile::SegmentProfile;
 use serde::Serialize;
@@ -44,6 +46,9 @@ pub const DEFAULT_ENGAGEMENT: [&str; 4] = [
     "active_days_30d",
     "contacts_90d",
 ];
+
+/// The latent class model that chooses K is fitted on at most this many accounts.
+const LATENT_CLASS_MAX_ROWS: usize = 20_000;
 
 /// One outlier and why.
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +148,55 @@ pub fn choose_features(
     (columns, ratios)
 }
 
+/// The k-means start that makes the partition follow the latent class model: the mean row
+/// of `x` in each of its `k` classes (fitted on a sample of at most
+/// [`LATENT_CLASS_MAX_ROWS`] accounts, every account then placed in its most probable class).
+/// `None` when a class is empty.
+fn latent_class_centres(
+    x: &Matrix,
+    latent: &[MixedColumn],
+    k: usize,
+    seed: u64,
+) -> crate::Result<Option<Matrix>> {
+    let n = x.n_rows();
+    let sample: Vec<MixedColumn>;
+    let fit_on = if n > LATENT_CLASS_MAX_ROWS {
+        let step = n as f64 / LATENT_CLASS_MAX_ROWS as f64;
+        let rows: Vec<usize> = (0..LATENT_CLASS_MAX_ROWS)
+            .map(|i| (i as f64 * step) as usize)
+            .collect();
+        sample = latent.iter().map(|c| c.select(&rows)).collect();
+        &sample[..]
+    } else {
+        latent
+    };
+    let model = LatentClass::new(k)
+        .n_init(3)
+        .seed(seed)
+        .fit(fit_on)
+        .map_err(ml)?;
+    let labels = model.predict(latent).map_err(ml)?;
+    let d = x.n_cols();
+    let mut sums = vec![0.0; k * d];
+    let mut counts = vec![0usize; k];
+    for (row, &l) in x.as_slice().chunks_exact(d).zip(&labels) {
+        counts[l] += 1;
+        sums[l * d..(l + 1) * d]
+            .iter_mut()
+            .zip(row)
+            .for_each(|(s, v)| *s += v);
+    }
+    if counts.contains(&0) {
+        return Ok(None);
+    }
+    for (c, &count) in counts.iter().enumerate() {
+        sums[c * d..(c + 1) * d]
+            .iter_mut()
+            .for_each(|s| *s /= count as f64);
+    }
+    Matrix::new(sums, k, d).map(Some).map_err(ml)
+}
+
 /// Runs the stage on the latest snapshot among `snapshots` (all of them feed the churn and
 /// expansion rates of the profiles). `previous` is the last run's `models/segments.json`.
 pub fn build(
@@ -174,15 +228,23 @@ pub fn build(
     }
     let frame = segmentation_frame(&table.features, &features, &ratios)?;
     let recipe_params = RecipeParams::default()
-        .scaling(Scaling::Robust)
+        .scaling(Scaling::Standard)
         .log_columns(LogColumns::Auto)
         .max_onehot_levels(64);
     let (recipe, raw) = Recipe::fit(&frame, None, &recipe_params, config.seed).map_err(ml)?;
-    let weights = column_weights(&recipe, config.categorical_weight);
+    let is_behaviour = |name: &str| config.behaviour.iter().any(|p| glob(p, name));
+    let weights = column_weights(
+        &recipe,
+        &frame,
+        &raw,
+        &ratios,
+        &is_behaviour,
+        config.behaviour_weight,
+    );
     let x = weigh(raw, &weights)?;
 
     progress.start("segments: sweeping K", 0);
-    let swept = sweep(
+    let mut swept = sweep(
         &x,
         &SweepParams {
             k_min: config.sweep_min_k,
@@ -193,11 +255,40 @@ pub fn build(
         },
     )
     .map_err(ml)?;
-    let recommendation = recommend(&swept.scores, config.min_k, config.max_k).map_err(ml)?;
+    let latent = latent_columns(&frame, &recipe, &is_behaviour, &ratios);
+    if config.latent_class && !latent.is_empty() {
+        add_latent_class_scores(
+            &mut swept.scores,
+            &latent,
+            config.n_init.min(3),
+            LATENT_CLASS_MAX_ROWS,
+            config.seed,
+        )
+        .map_err(ml)?;
+    }
+    let recommendation = recommend(
+        &swept.scores,
+        config.min_k,
+        config.max_k,
+        config.min_segment_share,
+    )
+    .map_err(ml)?;
     let k = config.k.unwrap_or(recommendation.k);
-    let fitted = match swept.models.iter().find(|m| m.n_clusters() == k) {
-        Some(m) => m.clone(),
-        None => KMeans::params(k)
+    let latent_start = if config.latent_class && !latent.is_empty() {
+        latent_class_centres(&x, &latent, k, config.seed)?
+    } else {
+        None
+    };
+    let fitted = match (
+        latent_start,
+        swept.models.iter().find(|m| m.n_clusters() == k),
+    ) {
+        (Some(centres), _) => KMeans::params(k)
+            .seed(config.seed)
+            .fit_from(&x, &centres)
+            .map_err(ml)?,
+        (None, Some(m)) => m.clone(),
+        (None, None) => KMeans::params(k)
             .n_init(config.n_init)
             .seed(config.seed)
             .fit(&x)

@@ -5,9 +5,11 @@
 //! always agree.
 
 use icp_ml::Matrix;
+use icp_ml::cluster::MixedColumn;
 use icp_ml::pca::Pca;
-use icp_ml::recipe::{Column, ColumnData, Frame, OutputKind, Recipe};
+use icp_ml::recipe::{Column, ColumnData, Frame, OutputKind, Recipe, Step};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Version of the saved segmentation this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -104,15 +106,133 @@ fn numeric<'a>(frame: &'a Frame, name: &str) -> Option<&'a [f64]> {
     }
 }
 
-/// Per recipe output column: `categorical_weight` for one-hot and missing-indicator columns,
-/// 1 for scaled numeric ones.
-pub fn column_weights(recipe: &Recipe, categorical_weight: f64) -> Vec<f64> {
-    recipe
-        .output_columns()
+/// Per recipe output column, its weight in the clustering space. Columns form blocks — the
+/// numeric who-columns (with their missing indicators), the 0/1 flags, each categorical
+/// column, and the behaviour columns split into engagement levels and event-mix shares
+/// (`ratios`) — and every block is scaled to the same total variance, times
+/// `behaviour_weight` for the behaviour blocks. Without it the twenty technology flags would
+/// outvote the three firmographic numbers and four engagement counts would split the accounts
+/// by activity alone (demo company: adjusted Rand index 0.04 against the true archetypes with
+/// per-column weights, 0.88 with blocks). Inside a block, columns whose values lie in [0, 1]
+/// (flags, shares) keep their own units so that a rare flag does not outweigh a common one.
+pub fn column_weights(
+    recipe: &Recipe,
+    frame: &Frame,
+    raw: &Matrix,
+    ratios: &[Ratio],
+    is_behaviour: &dyn Fn(&str) -> bool,
+    behaviour_weight: f64,
+) -> Vec<f64> {
+    let steps: HashMap<&str, &Step> = recipe
+        .fitted_columns()
         .iter()
-        .map(|c| match c.kind {
-            OutputKind::OneHot { .. } | OutputKind::MissingIndicator => categorical_weight,
+        .map(|c| (c.name.as_str(), &c.step))
+        .collect();
+    let unit_interval = |input: &str| {
+        frame.column(input).is_some_and(|c| match c.data() {
+            ColumnData::Numeric(v) => v.iter().all(|x| x.is_nan() || (0.0..=1.0).contains(x)),
+            ColumnData::Categorical(_) => false,
+        })
+    };
+    let mut blocks: Vec<(String, f64)> = Vec::new();
+    let mut pre: Vec<f64> = Vec::new();
+    for c in recipe.output_columns() {
+        let input = c.input.as_str();
+        let flag = unit_interval(input);
+        let (block, weight) = if ratios.iter().any(|r| r.name == input) {
+            ("event mix".to_string(), behaviour_weight)
+        } else if is_behaviour(input) {
+            ("engagement".to_string(), behaviour_weight)
+        } else if matches!(steps.get(input), Some(Step::Numeric(_))) {
+            let block = if flag { "flags" } else { "numbers" };
+            (block.to_string(), 1.0)
+        } else {
+            (format!("categorical {input}"), 1.0)
+        };
+        blocks.push((block, weight));
+        // Undo the standardisation of a [0, 1] column: back to its own units.
+        pre.push(match (steps.get(input), &c.kind) {
+            (Some(Step::Numeric(step)), OutputKind::Numeric) if flag => step.scale,
             _ => 1.0,
+        });
+    }
+    let variances: Vec<f64> = (0..raw.n_cols())
+        .map(|j| {
+            let col = raw.column(j).unwrap_or_default();
+            let n = col.len().max(1) as f64;
+            let mean = col.iter().sum::<f64>() / n;
+            col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n * pre[j] * pre[j]
+        })
+        .collect();
+    let mut totals: HashMap<&str, f64> = HashMap::new();
+    for ((block, _), v) in blocks.iter().zip(&variances) {
+        *totals.entry(block.as_str()).or_default() += v;
+    }
+    blocks
+        .iter()
+        .zip(&pre)
+        .map(|((block, weight), p)| {
+            let total = totals[block.as_str()];
+            if total > 0.0 {
+                weight * p / total.sqrt()
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The who-columns of `frame` typed for the latent class model: categorical columns as codes
+/// (levels beyond the 30 most frequent folded together), [0, 1]-valued numeric columns of
+/// only 0 and 1 as binary, other numeric columns clipped and logged as the recipe does.
+/// Missing cells stay missing.
+pub fn latent_columns(
+    frame: &Frame,
+    recipe: &Recipe,
+    is_behaviour: &dyn Fn(&str) -> bool,
+    ratios: &[Ratio],
+) -> Vec<MixedColumn> {
+    const MAX_LEVELS: usize = 30;
+    recipe
+        .fitted_columns()
+        .iter()
+        .filter(|c| !is_behaviour(&c.name) && !ratios.iter().any(|r| r.name == c.name))
+        .filter_map(|c| {
+            let column = frame.column(&c.name)?;
+            Some(match (column.data(), &c.step) {
+                (ColumnData::Numeric(v), Step::Numeric(step)) => {
+                    if v.iter().all(|x| x.is_nan() || *x == 0.0 || *x == 1.0) {
+                        MixedColumn::Binary(v.clone())
+                    } else {
+                        MixedColumn::Numeric(
+                            v.iter()
+                                .map(|&x| {
+                                    let x = step.clip.map_or(x, |[lo, hi]| x.clamp(lo, hi));
+                                    if step.log { x.max(0.0).ln_1p() } else { x }
+                                })
+                                .collect(),
+                        )
+                    }
+                }
+                (ColumnData::Categorical(v), _) => {
+                    let mut counts: HashMap<&str, usize> = HashMap::new();
+                    v.iter()
+                        .flatten()
+                        .for_each(|l| *counts.entry(l).or_default() += 1);
+                    let mut levels: Vec<(&str, usize)> = counts.into_iter().collect();
+                    levels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                    let code: HashMap<&str, u32> = levels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (l, _))| (*l, i.min(MAX_LEVELS) as u32))
+                        .collect();
+                    MixedColumn::Categorical {
+                        codes: v.iter().map(|l| l.as_deref().map(|l| code[l])).collect(),
+                        levels: levels.len().min(MAX_LEVELS + 1),
+                    }
+                }
+                _ => return None,
+            })
         })
         .collect()
 }

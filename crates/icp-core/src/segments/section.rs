@@ -36,14 +36,21 @@ pub fn section(r: &mut Report, seg: &SegmentsReport) {
         ),
     ]);
     let mut t = Table {
-        caption: Some("K sweep (k-means; BIC of a diagonal Gaussian mixture)".into()),
+        caption: Some(
+            "K sweep: k-means criteria, the BIC of a diagonal Gaussian mixture, and the latent \
+             class model of the who-columns that chooses K (lowest ICL among K whose smallest \
+             class is large enough)"
+                .into(),
+        ),
         headers: [
             "K",
             "inertia",
             "silhouette",
             "Calinski–Harabasz",
             "Davies–Bouldin",
-            "BIC",
+            "mixture BIC",
+            "latent class ICL",
+            "smallest class",
         ]
         .map(String::from)
         .to_vec(),
@@ -61,6 +68,12 @@ pub fn section(r: &mut Report, seg: &SegmentsReport) {
             Cell::Number(k.calinski_harabasz),
             Cell::Number(k.davies_bouldin),
             k.bic.map_or(Cell::Text("–".into()), Cell::Number),
+            k.latent_class
+                .as_ref()
+                .map_or(Cell::Text("–".into()), |l| Cell::Number(l.icl)),
+            k.latent_class.as_ref().map_or(Cell::Text("–".into()), |l| {
+                Cell::Text(format::percent(l.smallest_share))
+            }),
         ]);
     }
     s.table(t);
@@ -78,6 +91,13 @@ pub fn section(r: &mut Report, seg: &SegmentsReport) {
     };
     s.chart(line("Elbow: inertia by K", "inertia", &|k| k.inertia));
     s.chart(line("Silhouette by K", "silhouette", &|k| k.silhouette));
+    if seg.sweep.iter().all(|k| k.latent_class.is_some()) {
+        s.chart(line(
+            "Latent class ICL by K (lower is better)",
+            "ICL",
+            &|k| k.latent_class.as_ref().map_or(f64::NAN, |l| l.icl),
+        ));
+    }
     let names: Vec<String> = seg
         .segments
         .iter()

@@ -1,6 +1,6 @@
 //! The `[segments]` table of `icp.toml`: how the segmentation stage sweeps and bounds K, how
-//! hard it tests stability, which features it clusters on, how categorical features are
-//! weighted, where outliers start, and names chosen by the user for segment ids.
+//! hard it tests stability, which features it clusters on, how much the behaviour features
+//! weigh, where outliers start, and names chosen by the user for segment ids.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -30,8 +30,20 @@ pub struct SegmentsConfig {
     pub include: Vec<String>,
     /// Feature columns never to cluster on (applied after `include`).
     pub exclude: Vec<String>,
-    /// Weight of each one-hot column relative to a robust-scaled numeric column.
-    pub categorical_weight: f64,
+    /// Feature columns that describe behaviour (engagement levels and the event mix) rather
+    /// than who the account is. They are clustered on at `behaviour_weight` and left out of
+    /// the latent class model that chooses K (`*` matches any text).
+    pub behaviour: Vec<String>,
+    /// Weight of each behaviour block (engagement, event mix) against a block of who-columns
+    /// (firmographic numbers, technology flags, each categorical); every block is first scaled
+    /// to the same total variance.
+    pub behaviour_weight: f64,
+    /// Choose K by the ICL of a latent class model (else by the votes of the geometric
+    /// criteria).
+    pub latent_class: bool,
+    /// A K whose latent class solution has a class under this share of the accounts is not
+    /// recommended.
+    pub min_segment_share: f64,
     /// An account farther from its centroid than this quantile of its segment's distances
     /// (times `outlier_factor`) is an outlier.
     pub outlier_quantile: f64,
@@ -54,7 +66,18 @@ impl Default for SegmentsConfig {
             seed: 42,
             include: Vec::new(),
             exclude: Vec::new(),
-            categorical_weight: 0.5,
+            behaviour: [
+                "events_*",
+                "decayed_events",
+                "active_days_*",
+                "contacts_*",
+                "share_*",
+            ]
+            .map(String::from)
+            .to_vec(),
+            behaviour_weight: 0.5,
+            latent_class: true,
+            min_segment_share: 0.02,
             outlier_quantile: 0.99,
             outlier_factor: 1.0,
             names: BTreeMap::new(),
@@ -110,13 +133,16 @@ impl SegmentsConfig {
                 self.stability_threshold
             ));
         }
-        if self.categorical_weight.is_nan()
-            || self.categorical_weight < 0.0
-            || self.categorical_weight.is_infinite()
-        {
+        if !(self.behaviour_weight.is_finite() && self.behaviour_weight >= 0.0) {
             return Err(format!(
-                "[segments] categorical_weight = {}: expected a finite number ≥ 0",
-                self.categorical_weight
+                "[segments] behaviour_weight = {}: expected a finite number ≥ 0",
+                self.behaviour_weight
+            ));
+        }
+        if !(0.0..0.5).contains(&self.min_segment_share) {
+            return Err(format!(
+                "[segments] min_segment_share = {}: expected a share from 0 up to 0.5",
+                self.min_segment_share
             ));
         }
         if self.outlier_quantile.is_nan()

@@ -246,7 +246,39 @@ impl KMeansParams {
         }
         progress.finish();
         let (best_init, run) = best.expect("n_init ≥ 1");
-        Ok(KMeansModel {
+        Ok(self.model(d, best_init, run))
+    }
+
+    /// One run of Lloyd iterations from the given centres (`n_clusters` rows, as wide as
+    /// `x`) instead of k-means++ starts — e.g. the class means of a mixture model, so that the
+    /// partition follows that model and does not depend on the seed.
+    pub fn fit_from(&self, x: &Matrix, centers: &Matrix) -> Result<KMeansModel> {
+        self.check()?;
+        check_input(x, self.n_clusters)?;
+        check_finite(centers)?;
+        let d = x.n_cols();
+        if centers.n_rows() != self.n_clusters || centers.n_cols() != d {
+            return Err(Error::Schema {
+                column: "centers".into(),
+                expected: format!("{} × {d}", self.n_clusters),
+                found: format!("{} × {}", centers.n_rows(), centers.n_cols()),
+            });
+        }
+        let data = x.as_slice();
+        let tol = self.tol * mean_column_variance(data, d);
+        let run = lloyd(
+            data,
+            d,
+            centers.as_slice().to_vec(),
+            self.max_iter,
+            tol,
+            self.algorithm,
+        );
+        Ok(self.model(d, 0, run))
+    }
+
+    fn model(&self, d: usize, best_init: usize, run: Run) -> KMeansModel {
+        KMeansModel {
             format_version: FORMAT_VERSION,
             method: Method::KMeans,
             n_features: d,
@@ -258,7 +290,7 @@ impl KMeansParams {
             best_init,
             seed: self.seed,
             labels: run.labels,
-        })
+        }
     }
 }
 

@@ -8,6 +8,8 @@
 //!   Davies–Bouldin, adjusted Rand index, inertia — defined as scikit-learn defines them and
 //!   tested against its numbers.
 //! - [`gmm`]: Gaussian mixtures by EM (diagonal or full covariance, k-means start, BIC).
+//! - [`latent_class`]: latent class analysis for mixed numeric, categorical and binary
+//!   columns (EM, missing cells left out, BIC and ICL) — how K is chosen for segments.
 //! - [`select`]: the K sweep (inertia and its knee, silhouette, CH, DB, mixture BIC) and a
 //!   recommended K with the reason.
 //! - [`stability`]: bootstrap stability — ARI overall, best-match Jaccard per cluster.
@@ -63,6 +65,7 @@
 
 pub mod gmm;
 mod kmeans;
+pub mod latent_class;
 mod matching;
 pub mod metrics;
 mod params;
@@ -72,11 +75,15 @@ mod util;
 
 pub use gmm::{Covariance, GaussianMixture, GaussianMixtureModel};
 pub use kmeans::{FORMAT_VERSION, KMeans, KMeansModel, Method, MiniBatchKMeans};
+pub use latent_class::{ClassColumn, LatentClass, LatentClassModel, MixedColumn};
 pub use matching::{linear_assignment, match_labels};
 pub use metrics::{
     SilhouetteEstimate, adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
     inertia, silhouette_score, silhouette_score_sampled,
 };
 pub use params::{Algorithm, KMeansParams, MiniBatchKMeansParams};
-pub use select::{KScore, Recommendation, Sweep, SweepParams, knee, recommend, sweep};
+pub use select::{
+    KScore, LatentClassScore, Recommendation, Sweep, SweepParams, add_latent_class_scores, knee,
+    recommend, sweep,
+};
 pub use stability::{Stability, bootstrap_stability};

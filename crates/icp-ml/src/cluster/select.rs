@@ -1,19 +1,26 @@
 //! Choosing K as a tested hypothesis: a sweep over a range of K fits k-means at each K and
 //! records inertia, silhouette (exact up to `exact_silhouette_rows` rows, sampled with its
 //! standard error beyond), Calinski–Harabasz, Davies–Bouldin and the BIC of a diagonal
-//! Gaussian mixture; [`recommend`] picks K inside the operational bounds and says why.
+//! Gaussian mixture; [`add_latent_class_scores`] adds, from the typed columns, the BIC and
+//! ICL of a latent class model ([`super::latent_class`]) at each K; [`recommend`] picks K
+//! inside the operational bounds and says why.
 //!
-//! The rule: every criterion votes for its best K within the bounds (the elbow by the
-//! largest distance to the chord of the normalised inertia curve, silhouette and CH by their
-//! maximum, DB and BIC by their minimum); the K with the most votes wins, ties going to the
-//! higher mean silhouette.
+//! The rule: when the latent class scores are there, K is the one with the lowest ICL among
+//! those whose smallest class holds at least `min_share` of the rows (a class of a few dozen
+//! accounts is a set of outliers, not a segment to run plays on). The geometric criteria
+//! still vote and are reported beside it. Without latent class scores, every criterion votes
+//! for its best K within the bounds (the elbow by the largest distance to the chord of the
+//! normalised inertia curve, silhouette and CH by their maximum, DB and BIC by their
+//! minimum); the K with the most votes wins, ties going to the higher mean silhouette.
 
 use serde::{Deserialize, Serialize};
 
 use super::gmm::{Covariance, GaussianMixture};
+use super::latent_class::{LatentClass, MixedColumn};
 use super::metrics::{
     calinski_harabasz_score, davies_bouldin_score, silhouette_score, silhouette_score_sampled,
 };
+use super::util::Rng;
 use super::{KMeans, KMeansModel};
 use crate::{Error, Matrix, Result};
 
@@ -57,6 +64,54 @@ pub struct KScore {
     /// BIC of a diagonal-covariance Gaussian mixture (lower is better); `None` when off or
     /// when the mixture could not be fitted.
     pub bic: Option<f64>,
+    /// The latent class model at this K (see [`add_latent_class_scores`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent_class: Option<LatentClassScore>,
+}
+
+/// How well a latent class model with K classes explains the typed columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatentClassScore {
+    pub log_likelihood: f64,
+    pub bic: f64,
+    /// Integrated completed likelihood (lower is better).
+    pub icl: f64,
+    /// Share of the rows in the smallest class.
+    pub smallest_share: f64,
+}
+
+/// Fits a latent class model at every K of `scores` on `columns` (the rows of the swept
+/// matrix; a random `max_rows` of them when there are more) and records its figures.
+pub fn add_latent_class_scores(
+    scores: &mut [KScore],
+    columns: &[MixedColumn],
+    n_init: usize,
+    max_rows: usize,
+    seed: u64,
+) -> Result<()> {
+    let n = columns.first().map_or(0, |c| c.len());
+    let sampled;
+    let columns = if n > max_rows {
+        let mut rows = Rng::new(seed).sample_without_replacement(n, max_rows);
+        rows.sort_unstable();
+        sampled = columns.iter().map(|c| c.select(&rows)).collect::<Vec<_>>();
+        &sampled[..]
+    } else {
+        columns
+    };
+    for score in scores {
+        let model = LatentClass::new(score.k)
+            .n_init(n_init)
+            .seed(seed)
+            .fit(columns)?;
+        score.latent_class = Some(LatentClassScore {
+            log_likelihood: model.log_likelihood,
+            bic: model.bic(),
+            icl: model.icl(),
+            smallest_share: model.smallest_share(),
+        });
+    }
+    Ok(())
 }
 
 /// A sweep and the models it fitted (one per K, in `scores` order).
@@ -117,6 +172,7 @@ pub fn sweep(x: &Matrix, params: &SweepParams) -> Result<Sweep> {
             calinski_harabasz: calinski_harabasz_score(x, labels)?,
             davies_bouldin: davies_bouldin_score(x, labels)?,
             bic,
+            latent_class: None,
         });
         models.push(model);
     }
@@ -160,7 +216,13 @@ pub struct Recommendation {
 }
 
 /// Picks K within `[min_k, max_k]` (the operational bounds) from a sweep; see the module doc.
-pub fn recommend(scores: &[KScore], min_k: usize, max_k: usize) -> Result<Recommendation> {
+/// `min_share` is the smallest class share a latent class solution may have to be chosen.
+pub fn recommend(
+    scores: &[KScore],
+    min_k: usize,
+    max_k: usize,
+    min_share: f64,
+) -> Result<Recommendation> {
     let inside: Vec<&KScore> = scores
         .iter()
         .filter(|s| s.k >= min_k && s.k <= max_k)
@@ -222,6 +284,65 @@ pub fn recommend(scores: &[KScore], min_k: usize, max_k: usize) -> Result<Recomm
         b.1.cmp(&a.1)
             .then(silhouette_of(b.0).total_cmp(&silhouette_of(a.0)))
     });
+    let latent: Vec<(usize, &LatentClassScore)> = inside
+        .iter()
+        .filter_map(|s| s.latent_class.as_ref().map(|l| (s.k, l)))
+        .collect();
+    let eligible = latent
+        .iter()
+        .filter(|(_, l)| l.smallest_share >= min_share)
+        .min_by(|a, b| a.1.icl.total_cmp(&b.1.icl));
+    if latent.len() == inside.len()
+        && let Some(&(k, chosen)) = eligible
+    {
+        let ruled_out: Vec<String> = latent
+            .iter()
+            .filter(|(_, l)| l.smallest_share < min_share)
+            .map(|(k, l)| format!("{k} (smallest class {:.1}%)", 100.0 * l.smallest_share))
+            .collect();
+        let runner_up = latent
+            .iter()
+            .filter(|(other, l)| *other != k && l.smallest_share >= min_share)
+            .min_by(|a, b| a.1.icl.total_cmp(&b.1.icl));
+        let agree: Vec<&str> = votes
+            .iter()
+            .filter(|(_, v)| *v == k)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let mut reason = format!(
+            "K = {k}: the latent class model of the accounts' mixed columns fits best there \
+             (lowest ICL, {:.0}",
+            chosen.icl
+        );
+        if let Some((rk, r)) = runner_up {
+            reason.push_str(&format!("; next K = {rk} at {:.0}", r.icl));
+        }
+        reason.push_str(&format!(") within the operational range {min_k}–{max_k}"));
+        if !ruled_out.is_empty() {
+            reason.push_str(&format!(
+                "; ruled out for a class under {:.0}% of the accounts: {}",
+                100.0 * min_share,
+                ruled_out.join(", ")
+            ));
+        }
+        if !agree.is_empty() {
+            reason.push_str(&format!("; {} agree", agree.join(", ")));
+        }
+        let others: Vec<String> = votes
+            .iter()
+            .filter(|(_, v)| *v != k)
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect();
+        if !others.is_empty() {
+            reason.push_str(&format!(
+                "; geometric criteria preferred {}",
+                others.join(", ")
+            ));
+        }
+        reason.push('.');
+        votes.push(("latent class ICL".into(), k));
+        return Ok(Recommendation { k, votes, reason });
+    }
     let k = tally[0].0;
     let agree: Vec<&str> = votes
         .iter()
@@ -260,5 +381,52 @@ mod tests {
         assert_eq!(knee(&ks, &v), Some(5));
         assert_eq!(knee(&ks[..2], &v[..2]), None);
         assert_eq!(knee(&ks[..3], &[1.0, 1.0, 1.0]), None);
+    }
+
+    fn score(k: usize, silhouette: f64, icl: f64, smallest_share: f64) -> KScore {
+        KScore {
+            k,
+            inertia: 100.0 / k as f64,
+            silhouette,
+            silhouette_std_error: 0.0,
+            calinski_harabasz: 1000.0 / k as f64,
+            davies_bouldin: 1.0 + k as f64 / 10.0,
+            bic: None,
+            latent_class: Some(LatentClassScore {
+                log_likelihood: -icl / 2.0,
+                bic: icl,
+                icl,
+                smallest_share,
+            }),
+        }
+    }
+
+    #[test]
+    fn lowest_icl_wins_among_k_without_a_tiny_class() {
+        // ICL is lowest at 7, but its smallest class is 0.4% of the rows: 6 is chosen, and
+        // the reason names 7 as ruled out.
+        let scores: Vec<KScore> = [(4, 0.30, 900.0), (5, 0.25, 800.0), (6, 0.2, 700.0)]
+            .iter()
+            .map(|&(k, sil, icl)| score(k, sil, icl, 0.1))
+            .chain([score(7, 0.1, 650.0, 0.004), score(8, 0.1, 720.0, 0.05)])
+            .collect();
+        let rec = recommend(&scores, 4, 8, 0.02).unwrap();
+        assert_eq!(rec.k, 6, "{}", rec.reason);
+        assert!(
+            rec.reason.contains("7 (smallest class 0.4%)"),
+            "{}",
+            rec.reason
+        );
+        assert!(rec.reason.contains("next K = 8"), "{}", rec.reason);
+        // Without the size rule the ICL minimum stands; without latent scores, the votes.
+        assert_eq!(recommend(&scores, 4, 8, 0.0).unwrap().k, 7);
+        let plain: Vec<KScore> = scores
+            .into_iter()
+            .map(|s| KScore {
+                latent_class: None,
+                ..s
+            })
+            .collect();
+        assert_eq!(recommend(&plain, 4, 8, 0.02).unwrap().k, 4);
     }
 }
