@@ -16,8 +16,9 @@ use crate::snapshots::{SnapshotTable, read_table};
 use icp_data::config::SegmentsConfig;
 use icp_ml::Matrix;
 use icp_ml::cluster::{
-    KMeans, KScore, LatentClass, MixedColumn, Recommendation, Stability, SweepParams,
-    add_latent_class_scores, bootstrap_stability, match_labels, recommend, sweep,
+    Dendrogram, KMeans, KScore, LatentClass, MixedColumn, Recommendation, Stability, SweepParams,
+    add_latent_class_scores, adjusted_rand_score, bootstrap_stability, match_labels, recommend,
+    sweep, ward,
 };
 use icp_ml::pca::Pca;
 use icp_ml::progress::Progress;
@@ -46,6 +47,46 @@ pub const DEFAULT_ENGAGEMENT: [&str; 4] = [
     "active_days_30d",
     "contacts_90d",
 ];
+
+/// Ward's clustering of an evenly spaced sample of the accounts (same weighted matrix), as
+/// an independent check of the k-means segments; the dendrogram is kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct WardCheck {
+    /// Accounts in the sample (`account_ids` of the dendrogram's rows).
+    pub account_ids: Vec<String>,
+    /// Adjusted Rand index between Ward's tree cut at K and the segments of the same accounts.
+    pub ari_with_segments: f64,
+    pub dendrogram: Dendrogram,
+}
+
+/// Accounts in the Ward sample.
+const WARD_SAMPLE_ROWS: usize = 2_000;
+
+fn ward_check(x: &Matrix, labels: &[usize], ids: &[String], k: usize) -> crate::Result<WardCheck> {
+    let n = x.n_rows();
+    let rows: Vec<usize> = if n > WARD_SAMPLE_ROWS {
+        let step = n as f64 / WARD_SAMPLE_ROWS as f64;
+        (0..WARD_SAMPLE_ROWS)
+            .map(|i| (i as f64 * step) as usize)
+            .collect()
+    } else {
+        (0..n).collect()
+    };
+    let d = x.n_cols();
+    let sample: Vec<f64> = rows
+        .iter()
+        .flat_map(|&i| x.as_slice()[i * d..(i + 1) * d].iter().copied())
+        .collect();
+    let sample = Matrix::new(sample, rows.len(), d).map_err(ml)?;
+    let dendrogram = ward(&sample).map_err(ml)?;
+    let cut = dendrogram.cut(k.min(rows.len())).map_err(ml)?;
+    let segments: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
+    Ok(WardCheck {
+        account_ids: rows.iter().map(|&i| ids[i].clone()).collect(),
+        ari_with_segments: adjusted_rand_score(&cut, &segments).map_err(ml)?,
+        dendrogram,
+    })
+}
 
 /// The latent class model that chooses K is fitted on at most this many accounts.
 const LATENT_CLASS_MAX_ROWS: usize = 20_000;
@@ -79,6 +120,8 @@ pub struct SegmentsReport {
     pub outliers: Vec<Outlier>,
     /// Share of the total variance on each map axis.
     pub map_variance: Vec<f64>,
+    /// Ward's hierarchical clustering of a sample, cut at K and compared with the segments.
+    pub ward: Option<WardCheck>,
     /// Per account (snapshot order): id, and where it landed.
     #[serde(skip)]
     pub account_ids: Vec<String>,
@@ -332,6 +375,7 @@ pub fn build(
                 .sqrt(),
         );
     }
+    let ward = Some(ward_check(&x, fitted.labels(), &table.account_ids, k)?);
     let pca = Pca::fit(&x, 2.min(x.n_cols())).map_err(ml)?;
     let overrides = config.name_overrides().map_err(invalid)?;
     let mut model = SegmentModel {
@@ -433,6 +477,7 @@ pub fn build(
         segments: profiles,
         outliers,
         map_variance: model.pca.explained_variance_ratio.clone(),
+        ward,
         account_ids: table.account_ids.clone(),
         assignments,
     };

@@ -31,6 +31,12 @@ pub fn section(r: &mut Report, seg: &SegmentsReport) {
         ("Bootstrap ARI", format!("{:.2}", seg.stability.mean_ari)),
         ("Outliers", format::int(seg.outliers.len() as i64)),
         (
+            "Ward agreement (ARI)",
+            seg.ward
+                .as_ref()
+                .map_or_else(|| "–".into(), |w| format!("{:.2}", w.ari_with_segments)),
+        ),
+        (
             "Map variance shown",
             format::percent(seg.map_variance.iter().sum()),
         ),

@@ -79,6 +79,11 @@ fn segments_recover_the_archetypes_and_keep_their_ids() {
     // and the k-means partition on the block-weighted matrix.
     assert_eq!(seg.k, 6, "{}", seg.recommendation.reason);
     assert!(ari >= 0.85, "ARI {ari:.3} against the archetypes");
+    // Ward's tree on the same matrix, cut at K, finds much the same segments.
+    let ward = seg.ward.as_ref().expect("the Ward check ran");
+    eprintln!("Ward vs segments ARI {:.3}", ward.ari_with_segments);
+    assert_eq!(ward.dendrogram.merges.len(), ward.account_ids.len() - 1);
+    assert!(ward.ari_with_segments > 0.5, "{}", ward.ari_with_segments);
 
     // Profiles: sizes add up, rules are true to their stated fidelity, playbooks are set.
     let members: usize = seg.segments.iter().map(|p| p.size).sum();

@@ -12,6 +12,7 @@
 //!   columns (EM, missing cells left out, BIC and ICL) — how K is chosen for segments.
 //! - [`select`]: the K sweep (inertia and its knee, silhouette, CH, DB, mixture BIC) and a
 //!   recommended K with the reason.
+//! - [`ward`]: Ward's hierarchical clustering (kodama), dendrogram kept, cut at any K.
 //! - [`stability`]: bootstrap stability — ARI overall, best-match Jaccard per cluster.
 //! - [`match_labels`]: pairs the centroids of a new fit with the previous ones (Hungarian
 //!   method) so segment ids stay stable across reruns.
@@ -72,6 +73,7 @@ mod params;
 pub mod select;
 pub mod stability;
 mod util;
+pub mod ward;
 
 pub use gmm::{Covariance, GaussianMixture, GaussianMixtureModel};
 pub use kmeans::{FORMAT_VERSION, KMeans, KMeansModel, Method, MiniBatchKMeans};
@@ -87,3 +89,4 @@ pub use select::{
     recommend, sweep,
 };
 pub use stability::{Stability, bootstrap_stability};
+pub use ward::{Dendrogram, Merge, ward};
