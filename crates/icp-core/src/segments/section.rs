@@ -228,4 +228,26 @@ pub fn section(r: &mut Report, seg: &SegmentsReport) {
         }
         s.table(t);
     }
+    if !seg.density_outliers.is_empty() {
+        let mut t = Table {
+            caption: Some(format!(
+                "Density outliers: {} accounts lie in no dense region (HDBSCAN); they keep their \
+                 segment (first {} shown; all in segments.json)",
+                seg.density_outliers.len(),
+                OUTLIERS_SHOWN.min(seg.density_outliers.len())
+            )),
+            headers: ["account", "segment", "GLOSH score"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![],
+        };
+        for o in seg.density_outliers.iter().take(OUTLIERS_SHOWN) {
+            t.rows.push(vec![
+                Cell::Text(o.account_id.clone()),
+                Cell::Int(o.segment as i64),
+                Cell::Number(o.score),
+            ]);
+        }
+        s.table(t);
+    }
 }

@@ -84,6 +84,14 @@ fn segments_recover_the_archetypes_and_keep_their_ids() {
     eprintln!("Ward vs segments ARI {:.3}", ward.ari_with_segments);
     assert_eq!(ward.dendrogram.merges.len(), ward.account_ids.len() - 1);
     assert!(ward.ari_with_segments > 0.5, "{}", ward.ari_with_segments);
+    // Density outliers are few, scored, and not distance outliers as well.
+    eprintln!("{} density outliers", seg.density_outliers.len());
+    assert!(seg.density_outliers.len() * 50 < seg.accounts);
+    for o in &seg.density_outliers {
+        assert!(o.score > 0.0 && o.score <= 1.0, "{o:?}");
+        assert!(!seg.outliers.iter().any(|d| d.account_id == o.account_id));
+        assert_eq!(assigned[&o.account_id].0, Some(o.segment));
+    }
 
     // Profiles: sizes add up, rules are true to their stated fidelity, playbooks are set.
     let members: usize = seg.segments.iter().map(|p| p.size).sum();

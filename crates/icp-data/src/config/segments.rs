@@ -48,6 +48,11 @@ pub struct SegmentsConfig {
     /// (times `outlier_factor`) is an outlier.
     pub outlier_quantile: f64,
     pub outlier_factor: f64,
+    /// HDBSCAN's smallest dense cluster, in accounts.
+    pub density_min_cluster_size: usize,
+    /// An HDBSCAN noise account whose GLOSH outlier score is at least this quantile of all
+    /// accounts' scores is a density outlier.
+    pub density_outlier_quantile: f64,
     /// Names replacing the generated ones, by segment id: `[segments.names] 3 = "Core SMB"`.
     pub names: BTreeMap<String, String>,
 }
@@ -80,6 +85,8 @@ impl Default for SegmentsConfig {
             min_segment_share: 0.02,
             outlier_quantile: 0.99,
             outlier_factor: 1.0,
+            density_min_cluster_size: 25,
+            density_outlier_quantile: 0.99,
             names: BTreeMap::new(),
         }
     }
@@ -131,6 +138,14 @@ impl SegmentsConfig {
             return Err(format!(
                 "[segments] stability_threshold = {}: expected a share between 0 and 1",
                 self.stability_threshold
+            ));
+        }
+        if self.density_min_cluster_size < 2
+            || !(0.0..=1.0).contains(&self.density_outlier_quantile)
+        {
+            return Err(format!(
+                "[segments] density_min_cluster_size = {} and density_outlier_quantile = {}: expected ≥ 2 and a quantile between 0 and 1",
+                self.density_min_cluster_size, self.density_outlier_quantile
             ));
         }
         if !(self.behaviour_weight.is_finite() && self.behaviour_weight >= 0.0) {

@@ -12,6 +12,7 @@
 //!   columns (EM, missing cells left out, BIC and ICL) — how K is chosen for segments.
 //! - [`select`]: the K sweep (inertia and its knee, silhouette, CH, DB, mixture BIC) and a
 //!   recommended K with the reason.
+//! - [`density`]: HDBSCAN (petal-clustering) — rows in no dense region, GLOSH scores.
 //! - [`ward`]: Ward's hierarchical clustering (kodama), dendrogram kept, cut at any K.
 //! - [`stability`]: bootstrap stability — ARI overall, best-match Jaccard per cluster.
 //! - [`match_labels`]: pairs the centroids of a new fit with the previous ones (Hungarian
@@ -64,6 +65,7 @@
 //! # Ok::<(), icp_ml::Error>(())
 //! ```
 
+pub mod density;
 pub mod gmm;
 mod kmeans;
 pub mod latent_class;
@@ -75,6 +77,7 @@ pub mod stability;
 mod util;
 pub mod ward;
 
+pub use density::{Density, hdbscan};
 pub use gmm::{Covariance, GaussianMixture, GaussianMixtureModel};
 pub use kmeans::{FORMAT_VERSION, KMeans, KMeansModel, Method, MiniBatchKMeans};
 pub use latent_class::{ClassColumn, LatentClass, LatentClassModel, MixedColumn};
