@@ -206,7 +206,7 @@ impl LatentClass {
         }
         model.n_iter = n_iter;
         model.n_rows = n;
-        model.labels = resp.chunks_exact(k).map(|r| argmax(r)).collect::<Vec<_>>();
+        model.labels = resp.chunks_exact(k).map(argmax).collect::<Vec<_>>();
         model
     }
 }

@@ -30,7 +30,7 @@ pub struct Dendrogram {
 /// Ward's clustering of the rows of `x` (at most [`MAX_ROWS`]).
 pub fn ward(x: &Matrix) -> Result<Dendrogram> {
     let (n, d) = (x.n_rows(), x.n_cols());
-    if n < 2 || n > MAX_ROWS {
+    if !(2..=MAX_ROWS).contains(&n) {
         return Err(Error::invalid_parameter("rows", "between 2 and 20,000", n));
     }
     super::util::check_finite(x)?;
