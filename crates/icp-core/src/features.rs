@@ -1,7 +1,8 @@
-//! The feature stage: materialises monthly as-of snapshots of every account into the feature
-//! store (`out/features/`) and measures them for the report: coverage (missing share per
-//! feature) and the strongest univariate signals for each label (ROC-AUC of the feature alone,
-//! on all snapshots whose label window is complete).
+//! The feature stage: materialises monthly as-of snapshots of every account, and the features
+//! of every opportunity's account at the opportunity's creation, into the feature store
+//! (`out/features/`) and measures them for the report: coverage (missing share per feature)
+//! and the strongest univariate signals for each label (ROC-AUC of the feature alone, on all
+//! rows whose label is known).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -9,14 +10,17 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use icp_data::resolve::{Merge, ResolvedKey};
 use icp_features::{
-    FeatureBuilder, FeatureOptions, SnapshotSummary, monthly_as_of, summarise, write_snapshot,
+    FeatureBuilder, FeatureOptions, SnapshotSummary, monthly_as_of,
+    snapshot::{SubscriptionSpan, write_opportunities},
+    summarise, write_snapshot,
 };
 use icp_ml::progress::Progress;
 use serde::Serialize;
 use std::path::Path;
 
 /// Binary labels whose univariate signals the report shows.
-pub const SIGNAL_LABELS: [&str; 4] = [
+pub const SIGNAL_LABELS: [&str; 5] = [
+    "label_won",
     "label_converted_90d",
     "label_opportunity_90d",
     "label_churned_60d",
@@ -37,6 +41,12 @@ pub struct FeatureReport {
     pub definition_hash: String,
     pub event_types: Vec<String>,
     pub snapshots: Vec<SnapshotSummary>,
+    /// The per-opportunity features (each opportunity's account as of its creation), with
+    /// `won` counted among the closed ones.
+    pub opportunities: Option<SnapshotSummary>,
+    /// Each customer's subscription life up to the end of the data (for lifetime value).
+    #[serde(skip)]
+    pub subscription_spans: Vec<SubscriptionSpan>,
     /// Missing share per feature in the latest snapshot.
     pub missing: Vec<(String, f64)>,
     /// Per label, the strongest features (largest |AUC − 0.5|), at most 10.
@@ -97,6 +107,11 @@ pub fn build(
         last = Some(batch);
         progress.advance(1);
     }
+    let opportunities = builder.opportunity_snapshot()?;
+    let path = write_opportunities(out_dir, &opportunities, &hash)?;
+    report.opportunities = Some(summarise(&opportunities, end, Some(path)));
+    pool(&opportunities, &mut pooled);
+    report.subscription_spans = builder.subscription_spans(end)?;
     progress.finish();
     if let Some(b) = &last {
         report.missing = feature_names(b)
@@ -132,7 +147,7 @@ fn feature_names(b: &RecordBatch) -> Vec<String> {
         .fields()
         .iter()
         .map(|f| f.name().clone())
-        .filter(|n| n != "account_id" && n != "as_of_micros" && !n.starts_with("label_"))
+        .filter(|n| !icp_features::snapshot::is_key_column(n) && !n.starts_with("label_"))
         .collect()
 }
 

@@ -211,7 +211,17 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
                 .collect();
             progress.start("training and scoring", 0);
             let table = crate::snapshots::read_table(&paths)?;
-            let mut outcome = scores::run(&table, &ScoresParams::from_config(&ws.config.scores)?)?;
+            let opportunities = match f.opportunities.as_ref().and_then(|o| o.path.as_deref()) {
+                Some(p) => Some(crate::snapshots::read_table(&[p])?),
+                None => None,
+            };
+            let params = ScoresParams::from_config(&ws.config.scores)?;
+            let mut outcome = scores::run(
+                &table,
+                opportunities.as_ref(),
+                &f.subscription_spans,
+                &params,
+            )?;
             join_account_columns(&mut outcome.accounts, segments.as_ref(), behaviour.as_ref())?;
             scores::write(&outcome, &staging.dir)?;
             progress.finish();

@@ -259,6 +259,17 @@ fn features_section(r: &mut Report, f: &FeatureReport) {
         headers,
         rows,
     });
+    if let Some(o) = &f.opportunities {
+        let (won, closed) = o.labels.get("won").copied().unwrap_or((0.0, 0));
+        s.paragraph(format!(
+            "Per deal: {} opportunities, each with its account's features as of the deal's \
+             creation (the same definitions as the snapshots), {} of them closed ({} won) — \
+             what the conversion model learns from (out/features/opportunities.parquet).",
+            format::int(o.accounts as i64),
+            format::int(closed as i64),
+            format::int(won as i64),
+        ));
+    }
     for (label, signals) in &f.signals {
         s.chart(svg::bar_chart(&BarChart {
             title: format!("Strongest single features for {label} (ROC-AUC)"),

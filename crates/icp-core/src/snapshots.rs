@@ -14,8 +14,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Columns of a snapshot that are neither features nor labels.
-pub const KEY_COLUMNS: [&str; 2] = ["account_id", "as_of_micros"];
+pub use icp_features::snapshot::KEY_COLUMNS;
 
 /// One or more snapshots as the modelling stages use them. Rows are in file order.
 #[derive(Debug, Clone)]
@@ -27,6 +26,11 @@ pub struct SnapshotTable {
     pub features: Frame,
     /// `label_*` columns (name without the prefix), `NaN` where the window is not complete.
     pub labels: BTreeMap<String, Vec<f64>>,
+    /// Per-row tables (opportunities): each row's id; empty for account snapshots.
+    pub row_ids: Vec<String>,
+    /// Per-row tables: when each row's outcome became known (microseconds), `NaN` while
+    /// open; empty for account snapshots.
+    pub closed_at: Vec<f64>,
 }
 
 impl SnapshotTable {
@@ -141,6 +145,7 @@ pub fn to_table(batch: &RecordBatch) -> crate::Result<SnapshotTable> {
     let mut as_of = vec![0; n];
     let mut columns = Vec::new();
     let mut labels = BTreeMap::new();
+    let (mut row_ids, mut closed_at) = (Vec::new(), Vec::new());
     let schema = batch.schema();
     for (field, col) in schema.fields().iter().zip(batch.columns()) {
         let name = field.name().as_str();
@@ -151,6 +156,13 @@ pub fn to_table(batch: &RecordBatch) -> crate::Result<SnapshotTable> {
                 .collect();
         } else if name == "as_of_micros" {
             as_of = numbers(col).into_iter().map(|v| v as i64).collect();
+        } else if name == "row_id" {
+            row_ids = strings(col)
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect();
+        } else if name == "closed_micros" {
+            closed_at = numbers(col);
         } else if let Some(label) = name.strip_prefix("label_") {
             labels.insert(label.to_string(), numbers(col));
         } else if matches!(
@@ -168,6 +180,8 @@ pub fn to_table(batch: &RecordBatch) -> crate::Result<SnapshotTable> {
         as_of,
         features,
         labels,
+        row_ids,
+        closed_at,
     })
 }
 

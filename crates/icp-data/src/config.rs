@@ -77,10 +77,10 @@ pub enum TierBy {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScoresConfig {
-    /// Below this many won labelled account-months, fall back to the lookalike score.
+    /// Below this many won deals, fall back to the lookalike score.
     #[serde(default = "default_min_labels")]
     pub min_wins: usize,
-    /// Below this many not-won labelled account-months, fall back to the lookalike score.
+    /// Below this many lost deals, fall back to the lookalike score.
     #[serde(default = "default_min_labels")]
     pub min_losses: usize,
     #[serde(default)]
@@ -91,6 +91,10 @@ pub struct ScoresConfig {
     /// Share of accounts in tier B, or the probability from which an account is B.
     #[serde(default = "default_tier_b")]
     pub tier_b: f64,
+    /// Monotone constraints of the boosted trees: a feature column or source field (all its
+    /// windows) mapped to +1 (more never lowers the score) or −1 (more never raises it).
+    #[serde(default)]
+    pub monotone: std::collections::BTreeMap<String, i8>,
 }
 
 fn default_min_labels() -> usize {
@@ -113,6 +117,7 @@ impl Default for ScoresConfig {
             tier_by: TierBy::default(),
             tier_a: default_tier_a(),
             tier_b: default_tier_b(),
+            monotone: Default::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! feature definitions in the file's metadata, so a run can be reproduced and compared. The
 //! columns of the workspace's `features.sql` ([`crate::user`]) are joined onto each snapshot.
 
-use crate::sql::{self, DAY, Technology};
+use crate::sql::{self, AsOf, DAY, Technology};
 use crate::user::UserFeatures;
 use crate::{Error, Result};
 use arrow_array::cast::AsArray;
@@ -69,6 +69,16 @@ pub struct SnapshotSummary {
     pub features: usize,
     /// Per label column: (positives or sum, rows where the label is known).
     pub labels: BTreeMap<String, (f64, usize)>,
+}
+
+/// One customer's subscription life ([`FeatureBuilder::subscription_spans`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubscriptionSpan {
+    pub account_id: String,
+    /// Days from the first start to the last end, or to the end of the data.
+    pub days: f64,
+    /// `false` while a subscription is still running (the life is censored).
+    pub ended: bool,
 }
 
 /// Runs the feature SQL over one workspace's tables.
@@ -297,8 +307,8 @@ impl FeatureBuilder {
             .unwrap_or_default()
     }
 
-    fn builtin_sql(&self, t: i64, data_end: i64, year: i32) -> String {
-        sql::snapshot_sql(t, data_end, year, &self.event_types, &self.technologies)
+    fn builtin_sql(&self, as_of: AsOf) -> String {
+        sql::snapshot_sql(as_of, &self.event_types, &self.technologies)
     }
 
     /// Plans every user statement once: each must return `account_id` and at least one
@@ -306,7 +316,11 @@ impl FeatureBuilder {
     fn check_user_features(&self, user: &UserFeatures) -> Result<()> {
         let mut taken: std::collections::BTreeSet<String> = self
             .plan_columns(
-                &self.builtin_sql(0, 0, 1970),
+                &self.builtin_sql(AsOf::Moment {
+                    t: 0,
+                    data_end: 0,
+                    year: 1970,
+                }),
                 "planning the built-in features",
             )?
             .into_iter()
@@ -390,7 +404,12 @@ impl FeatureBuilder {
     /// user's features file), recorded with each snapshot: two snapshots with the same hash
     /// were built by the same definitions.
     pub fn definition_hash(&self) -> String {
-        let mut text = self.builtin_sql(0, 0, 0);
+        let mut text = self.builtin_sql(AsOf::Moment {
+            t: 0,
+            data_end: 0,
+            year: 0,
+        });
+        text.push_str(&self.builtin_sql(AsOf::PerRow));
         if let Some(user) = &self.user {
             text.push_str("\n-- features file\n");
             text.push_str(&user.text);
@@ -422,52 +441,173 @@ impl FeatureBuilder {
         })
     }
 
+    /// Each customer's subscription life up to `end`: from its first subscription's start to
+    /// the end of its last one, or still running at `end` (censored), per canonical account.
+    /// Gaps between subscriptions count as part of the life.
+    pub fn subscription_spans(&self, end: i64) -> Result<Vec<SubscriptionSpan>> {
+        let context = "measuring subscription lives";
+        let batches = self.query(
+            &format!(
+                "SELECT account_id,
+                   CAST(MAX(LEAST(COALESCE(end_t, {end}), {end})) - MIN(start_t) AS DOUBLE) / {DAY} AS days,
+                   MIN(CASE WHEN end_t IS NULL OR end_t >= {end} THEN 0 ELSE 1 END) AS ended
+                 FROM (SELECT COALESCE(m.into_id, s.account_id) AS account_id,
+                         CAST(s.start_date AS BIGINT) AS start_t, CAST(s.end_date AS BIGINT) AS end_t
+                       FROM subscriptions s LEFT JOIN icp_merged m ON s.account_id = m.account_id
+                       WHERE s.start_date IS NOT NULL) subs
+                 WHERE start_t < {end} AND account_id IS NOT NULL
+                 GROUP BY account_id ORDER BY account_id"
+            ),
+            context,
+        )?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let ids = utf8(b.column(0), context)?;
+            let ids = ids.as_string::<i32>();
+            let days = cast_f64(b.column(1)).ok_or_else(|| Error::Engine {
+                context: context.into(),
+                message: "the span is not numeric".into(),
+            })?;
+            let days = days.as_primitive::<Float64Type>();
+            let ended = numbers_i64(Some(b.column(2)));
+            for i in 0..b.num_rows() {
+                out.push(SubscriptionSpan {
+                    account_id: ids.value(i).to_string(),
+                    days: days.value(i).max(0.0),
+                    ended: ended[i] == 1,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// One row per canonical account as of `as_of` (microseconds); labels are NULL where their
     /// window runs past `data_end`.
     pub fn snapshot(&self, as_of: i64, data_end: i64) -> Result<RecordBatch> {
         let year = chrono::DateTime::from_timestamp_micros(as_of)
             .map_or(1970, |d| chrono::Datelike::year(&d));
-        let sql = self.builtin_sql(as_of, data_end, year);
-        let batches = self.query(&sql, "building a feature snapshot")?;
-        let schema = match batches.first() {
-            Some(b) => b.schema(),
-            None => {
-                let df = self
-                    .runtime
-                    .block_on(self.ctx.sql(&sql))
-                    .map_err(engine("building a feature snapshot"))?;
-                Arc::new(df.schema().as_arrow().clone())
-            }
-        };
-        let base = datafusion::arrow::compute::concat_batches(&schema, &batches).map_err(|e| {
-            Error::Engine {
-                context: "joining snapshot batches".into(),
-                message: e.to_string(),
-            }
-        })?;
+        let base = self.builtin(
+            AsOf::Moment {
+                t: as_of,
+                data_end,
+                year,
+            },
+            "building a feature snapshot",
+        )?;
         match &self.user {
-            Some(user) => self.join_user_features(base, user, as_of),
+            Some(user) => self.join_user_features(base, user, &[as_of]),
             None => Ok(base),
         }
     }
 
-    /// Runs each user statement as of `as_of` and joins its columns onto `base` by account
-    /// (NULL where a statement has no row), before the label columns.
+    /// One row per opportunity with a creation date, its account's features as of that
+    /// moment (strictly before it: the same definitions as a snapshot's), then
+    /// `closed_micros`, `label_won` (1 won, 0 lost, NULL still open) and `label_amount` (the
+    /// deal's amount). Keys first:
+    /// `row_id` (the opportunity id), `account_id` (canonical), `as_of_micros` (creation).
+    /// Rows are ordered by opportunity id.
+    pub fn opportunity_snapshot(&self) -> Result<RecordBatch> {
+        let context = "listing opportunities for their as-of features";
+        let rows = self.query(
+            &format!(
+                "SELECT o.opportunity_id AS row_id,
+                   COALESCE(m.into_id, o.account_id) AS account_id,
+                   CAST(o.created_at AS BIGINT) AS t,
+                   CASE WHEN o.status IN ('won', 'lost') THEN CAST(o.closed_at AS BIGINT) END AS closed_micros,
+                   CASE o.status WHEN 'won' THEN 1 WHEN 'lost' THEN 0 END AS won,
+                   CAST(o.amount AS DOUBLE) AS amount
+                 FROM opportunities o LEFT JOIN icp_merged m ON o.account_id = m.account_id
+                 WHERE o.created_at IS NOT NULL AND o.opportunity_id IS NOT NULL
+                   AND COALESCE(m.into_id, o.account_id) IN (SELECT account_id FROM accounts)
+                 ORDER BY row_id"
+            ),
+            context,
+        )?;
+        let schema = match rows.first() {
+            Some(b) => b.schema(),
+            None => self.plan_schema(
+                "SELECT CAST(NULL AS VARCHAR) AS row_id, CAST(NULL AS VARCHAR) AS account_id, \
+                 CAST(NULL AS BIGINT) AS t, CAST(NULL AS BIGINT) AS closed_micros, \
+                 CAST(NULL AS BIGINT) AS won, CAST(NULL AS DOUBLE) AS amount",
+                context,
+            )?,
+        };
+        let table = datafusion::arrow::compute::concat_batches(&schema, &rows).map_err(|e| {
+            Error::Engine {
+                context: context.into(),
+                message: e.to_string(),
+            }
+        })?;
+        let _ = self.ctx.deregister_table(sql::AS_OF_TABLE);
+        self.ctx
+            .register_batch(sql::AS_OF_TABLE, table.clone())
+            .map_err(engine(context))?;
+        let base = self.builtin(AsOf::PerRow, "building the opportunities' features");
+        let _ = self.ctx.deregister_table(sql::AS_OF_TABLE);
+        let base = base?;
+        match &self.user {
+            Some(user) => {
+                let t = numbers_i64(base.column_by_name("as_of_micros"));
+                self.join_user_features(base, user, &t)
+            }
+            None => Ok(base),
+        }
+    }
+
+    /// The built-in feature query at `as_of`, as one batch.
+    fn builtin(&self, as_of: AsOf, context: &str) -> Result<RecordBatch> {
+        let sql = self.builtin_sql(as_of);
+        let batches = self.query(&sql, context)?;
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => self.plan_schema(&sql, context)?,
+        };
+        datafusion::arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::Engine {
+            context: context.into(),
+            message: e.to_string(),
+        })
+    }
+
+    fn plan_schema(&self, sql: &str, context: &str) -> Result<Arc<Schema>> {
+        let df = self
+            .runtime
+            .block_on(self.ctx.sql(sql))
+            .map_err(engine(context))?;
+        Ok(Arc::new(df.schema().as_arrow().clone()))
+    }
+
+    /// Runs each user statement as of each row's moment (`as_of` holds one moment for all
+    /// rows, or one per row: each statement then runs once per distinct moment) and joins its
+    /// columns onto `base` by account (NULL where a statement has no row), after the built-in
+    /// features and before the outcome columns.
     fn join_user_features(
         &self,
         base: RecordBatch,
         user: &UserFeatures,
-        as_of: i64,
+        as_of: &[i64],
     ) -> Result<RecordBatch> {
-        let ids = utf8(base.column(0), "reading snapshot account ids")?;
+        let ids = utf8(
+            base.column_by_name("account_id").unwrap_or(base.column(0)),
+            "reading snapshot account ids",
+        )?;
         let ids = ids.as_string::<i32>();
-        let row_of: std::collections::HashMap<&str, usize> =
-            (0..ids.len()).map(|i| (ids.value(i), i)).collect();
+        let moment = |i: usize| if as_of.len() == 1 { as_of[0] } else { as_of[i] };
+        // Rows per distinct moment, then per account.
+        let mut by_moment: BTreeMap<i64, std::collections::HashMap<&str, Vec<usize>>> =
+            BTreeMap::new();
+        for i in 0..ids.len() {
+            by_moment
+                .entry(moment(i))
+                .or_default()
+                .entry(ids.value(i))
+                .or_default()
+                .push(i);
+        }
         let schema = base.schema();
         let n_features = schema
             .fields()
             .iter()
-            .take_while(|f| !f.name().starts_with("label_"))
+            .take_while(|f| !f.name().starts_with("label_") && f.name() != "closed_micros")
             .count();
         let mut fields: Vec<Field> = schema.fields()[..n_features]
             .iter()
@@ -475,46 +615,70 @@ impl FeatureBuilder {
             .collect();
         let mut columns: Vec<ArrayRef> = base.columns()[..n_features].to_vec();
         for s in &user.statements {
-            let sql = crate::user::wrapped(s, as_of, &|t| self.columns(t));
-            let batches = self
-                .query(&sql, "")
-                .map_err(|e| user.error(s, engine_message(e)))?;
-            let Some(first) = batches.first() else {
-                continue;
+            // take() index per base row into the statement's results, stacked over moments.
+            let mut take = vec![None; base.num_rows()];
+            let mut results: Vec<RecordBatch> = Vec::new();
+            let mut offset = 0usize;
+            for (&t, rows_of) in &by_moment {
+                let sql = crate::user::wrapped(s, t, &|t| self.columns(t));
+                let batches = self
+                    .query(&sql, "")
+                    .map_err(|e| user.error(s, engine_message(e)))?;
+                let Some(first) = batches.first() else {
+                    continue;
+                };
+                let out = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)
+                    .map_err(|e| user.error(s, e.to_string()))?;
+                let key = out
+                    .schema()
+                    .index_of("account_id")
+                    .map_err(|e| user.error(s, e.to_string()))?;
+                let keys =
+                    utf8(out.column(key), "").map_err(|e| user.error(s, engine_message(e)))?;
+                let keys = keys.as_string::<i32>();
+                let mut seen = std::collections::HashSet::new();
+                for r in 0..keys.len() {
+                    if keys.is_null(r) {
+                        return Err(user.error(s, format!("row {} has no account_id", r + 1)));
+                    }
+                    let id = keys.value(r);
+                    if !seen.insert(id) {
+                        return Err(user.error(
+                            s,
+                            format!("account {id} has more than one row: expected one row per account (GROUP BY account_id)"),
+                        ));
+                    }
+                    for &i in rows_of.get(id).into_iter().flatten() {
+                        take[i] = Some((offset + r) as u32);
+                    }
+                }
+                offset += out.num_rows();
+                results.push(out);
+            }
+            // No rows at any moment: the statement's columns, all NULL, so every table built
+            // by one definition has the same columns.
+            let out_schema = match results.first() {
+                Some(first) => first.schema(),
+                None => self
+                    .plan_schema(&crate::user::wrapped(s, 0, &|t| self.columns(t)), "")
+                    .map_err(|e| user.error(s, engine_message(e)))?,
             };
-            let out = datafusion::arrow::compute::concat_batches(&first.schema(), &batches)
+            let out = datafusion::arrow::compute::concat_batches(&out_schema, &results)
                 .map_err(|e| user.error(s, e.to_string()))?;
-            let key = out
-                .schema()
+            let key = out_schema
                 .index_of("account_id")
                 .map_err(|e| user.error(s, e.to_string()))?;
-            let keys = utf8(out.column(key), "").map_err(|e| user.error(s, engine_message(e)))?;
-            let keys = keys.as_string::<i32>();
-            // take() index per snapshot row: the statement's row for that account, or NULL.
-            let mut take = vec![None; base.num_rows()];
-            let mut seen = std::collections::HashSet::new();
-            for r in 0..keys.len() {
-                if keys.is_null(r) {
-                    return Err(user.error(s, format!("row {} has no account_id", r + 1)));
-                }
-                let id = keys.value(r);
-                if !seen.insert(id) {
-                    return Err(user.error(
-                        s,
-                        format!("account {id} has more than one row: expected one row per account (GROUP BY account_id)"),
-                    ));
-                }
-                if let Some(&i) = row_of.get(id) {
-                    take[i] = Some(r as u32);
-                }
-            }
             let take = arrow_array::UInt32Array::from(take);
-            for (i, f) in out.schema().fields().iter().enumerate() {
+            for (i, f) in out_schema.fields().iter().enumerate() {
                 if i == key {
                     continue;
                 }
-                let col = datafusion::arrow::compute::take(out.column(i), &take, None)
-                    .map_err(|e| user.error(s, e.to_string()))?;
+                let col = if results.is_empty() {
+                    arrow_array::new_null_array(f.data_type(), base.num_rows())
+                } else {
+                    datafusion::arrow::compute::take(out.column(i), &take, None)
+                        .map_err(|e| user.error(s, e.to_string()))?
+                };
                 fields.push(f.as_ref().clone().with_nullable(true));
                 columns.push(col);
             }
@@ -529,6 +693,20 @@ impl FeatureBuilder {
             context: "joining user features".into(),
             message: e.to_string(),
         })
+    }
+}
+
+/// An integer column's values (0 where NULL or absent).
+fn numbers_i64(col: Option<&ArrayRef>) -> Vec<i64> {
+    let Some(col) = col else { return Vec::new() };
+    match datafusion::arrow::compute::cast(col, &DataType::Int64) {
+        Ok(c) => {
+            let v = c.as_primitive::<arrow_array::types::Int64Type>();
+            (0..v.len())
+                .map(|i| if v.is_valid(i) { v.value(i) } else { 0 })
+                .collect()
+        }
+        Err(_) => vec![0; col.len()],
     }
 }
 
@@ -596,7 +774,7 @@ pub fn summarise(batch: &RecordBatch, as_of: i64, path: Option<PathBuf>) -> Snap
                 let total: f64 = v.iter().flatten().sum();
                 labels.insert(label.to_string(), (total, known));
             }
-        } else if f.name() != "account_id" && f.name() != "as_of_micros" {
+        } else if !is_key_column(f.name()) {
             features += 1;
         }
     }
@@ -610,6 +788,15 @@ pub fn summarise(batch: &RecordBatch, as_of: i64, path: Option<PathBuf>) -> Snap
     }
 }
 
+/// Columns of a snapshot or the opportunity table that are neither features nor labels: keys,
+/// as-of moment, and the closing moment of an opportunity.
+pub const KEY_COLUMNS: [&str; 4] = ["account_id", "as_of_micros", "row_id", "closed_micros"];
+
+/// Whether `name` is one of [`KEY_COLUMNS`].
+pub fn is_key_column(name: &str) -> bool {
+    KEY_COLUMNS.contains(&name)
+}
+
 /// Writes a snapshot to `<dir>/asof=YYYY-MM-DD.parquet` with `icp.as_of` and
 /// `icp.definition_hash` in its metadata.
 pub fn write_snapshot(
@@ -618,31 +805,66 @@ pub fn write_snapshot(
     as_of: i64,
     definition_hash: &str,
 ) -> Result<PathBuf> {
-    use parquet::file::metadata::KeyValue;
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-        path: dir.to_path_buf(),
-        message: e.to_string(),
-    })?;
     let day = chrono::DateTime::from_timestamp_micros(as_of)
         .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
     let path = dir.join(format!("asof={day}.parquet"));
+    write_parquet(
+        &path,
+        batch,
+        &[
+            ("icp.as_of", as_of.to_string()),
+            ("icp.definition_hash", definition_hash.to_string()),
+        ],
+    )?;
+    Ok(path)
+}
+
+/// File name of the per-opportunity features in the feature store.
+pub const OPPORTUNITIES_FILE: &str = "opportunities.parquet";
+
+/// Writes the per-opportunity features ([`FeatureBuilder::opportunity_snapshot`]) to
+/// `<dir>/opportunities.parquet` with `icp.definition_hash` in its metadata.
+pub fn write_opportunities(
+    dir: &Path,
+    batch: &RecordBatch,
+    definition_hash: &str,
+) -> Result<PathBuf> {
+    let path = dir.join(OPPORTUNITIES_FILE);
+    write_parquet(
+        &path,
+        batch,
+        &[("icp.definition_hash", definition_hash.to_string())],
+    )?;
+    Ok(path)
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch, metadata: &[(&str, String)]) -> Result<()> {
+    use parquet::file::metadata::KeyValue;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    }
     let io = |e: &dyn std::fmt::Display| Error::Io {
-        path: path.clone(),
+        path: path.to_path_buf(),
         message: e.to_string(),
     };
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
-        .set_key_value_metadata(Some(vec![
-            KeyValue::new("icp.as_of".into(), as_of.to_string()),
-            KeyValue::new("icp.definition_hash".into(), definition_hash.to_string()),
-        ]))
+        .set_key_value_metadata(Some(
+            metadata
+                .iter()
+                .map(|(k, v)| KeyValue::new(k.to_string(), v.clone()))
+                .collect(),
+        ))
         .build();
-    let file = std::fs::File::create(&path).map_err(|e| io(&e))?;
+    let file = std::fs::File::create(path).map_err(|e| io(&e))?;
     let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props))
         .map_err(|e| io(&e))?;
     w.write(batch).map_err(|e| io(&e))?;
     w.close().map_err(|e| io(&e))?;
-    Ok(path)
+    Ok(())
 }
 
 /// A numeric column as Float64 (nulls kept); `None` for non-numeric columns.

@@ -93,17 +93,38 @@ fn quoted_list(items: &[&str]) -> String {
         .join(", ")
 }
 
-/// The query producing one row per canonical account as of `t` (microseconds): account_id,
-/// as_of, the features of every family, then the labels (`label_*`). `data_end` is the end of
-/// the observed data: label windows past it are NULL. `event_types` get their own counts and
-/// `technologies` their own 0/1 flags.
-pub fn snapshot_sql(
-    t: i64,
-    data_end: i64,
-    as_of_year: i32,
-    event_types: &[String],
-    technologies: &[Technology],
-) -> String {
+/// The table of per-row as-of moments that [`AsOf::PerRow`] reads: `row_id` (unique),
+/// `account_id` (canonical), `t` (microseconds), `closed_micros`, `won` (the row's outcome,
+/// NULL while open) and `amount`.
+pub const AS_OF_TABLE: &str = "icp_asof";
+
+/// The moment(s) a query's features are taken at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// A snapshot: every canonical account as of `t`, with the labels of the windows after
+    /// `t` (NULL where a window runs past `data_end`); `year` is the calendar year of `t`.
+    Moment { t: i64, data_end: i64, year: i32 },
+    /// Each row of [`AS_OF_TABLE`] as of its own moment `t` (an opportunity at its creation):
+    /// the same feature columns, then `closed_micros`, `label_won` and `label_amount`.
+    PerRow,
+}
+
+/// The query producing the features of every family with their keys first (`account_id`,
+/// `as_of_micros`, and `row_id` per row) and the labels (`label_*`) last. `event_types` get
+/// their own counts and `technologies` their own 0/1 flags.
+///
+/// Per row, every source row is first paired with the as-of rows of its account (and keyed
+/// by `row_id`), and grouped by that key and its moment `q_t`; the expressions themselves are
+/// the snapshot's with `q_t` in place of the literal `T`, so both modes define each feature
+/// by the same text.
+pub fn snapshot_sql(as_of: AsOf, event_types: &[String], technologies: &[Technology]) -> String {
+    let per_row = as_of == AsOf::PerRow;
+    let t = match as_of {
+        AsOf::Moment { t, .. } => t.to_string(),
+        AsOf::PerRow => "q_t".to_string(),
+    };
+    // Extra grouping key per row (the moment, functionally dependent on the row key).
+    let g = if per_row { ", q_t" } else { "" };
     let mut eng = String::new();
     for w in WINDOWS {
         let _ = write!(
@@ -121,14 +142,81 @@ pub fn snapshot_sql(
             );
         }
     }
-    let window_ok = |days: i64| {
-        if t + days * DAY <= data_end {
-            "TRUE"
+    let labels = match as_of {
+        AsOf::Moment { t, data_end, .. } => {
+            let window_ok = |days: i64| {
+                if t + days * DAY <= data_end {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                }
+            };
+            let (w60, w90) = (window_ok(60), window_ok(90));
+            format!(
+                r#"CASE WHEN {w90} THEN COALESCE(l.opportunity_90d, 0) END AS label_opportunity_90d,
+  CASE WHEN {w90} THEN COALESCE(l.converted_90d, 0) END AS label_converted_90d,
+  CASE WHEN {w90} THEN COALESCE(l.deal_amount_90d, 0) END AS label_deal_amount_90d,
+  CASE WHEN {w60} AND u.active_subscription = 1 THEN CASE WHEN u.mrr_in_60d > 0 THEN 0 ELSE 1 END END AS label_churned_60d,
+  CASE WHEN {w90} AND u.active_subscription = 1 THEN CASE WHEN u.mrr_in_90d > u.mrr THEN 1 ELSE 0 END END AS label_expanded_90d"#
+            )
+        }
+        AsOf::PerRow => "c.closed_micros, c.won AS label_won, c.amount AS label_amount".to_string(),
+    };
+    // Source rows: per row, paired with the as-of rows of their account.
+    let paired = |name: &str, select: &str, from: &str, columns: &str| -> String {
+        if per_row {
+            format!(
+                "{name}_all AS (\n  {select} {from}\n),\n{name} AS (\n  SELECT q.row_id AS account_id, q.t AS q_t, {columns} FROM {name}_all s JOIN {AS_OF_TABLE} q ON s.account_id = q.account_id\n)"
+            )
         } else {
-            "FALSE"
+            format!("{name} AS (\n  {select} {from}\n)")
         }
     };
-    let (w60, w90) = (window_ok(60), window_ok(90));
+    let ev = if per_row {
+        format!(
+            "ev AS (\n  SELECT q.row_id AS account_id, q.t AS q_t, e.ts, e.event_type, e.contact_id, e.value FROM {EVENTS_TABLE} e JOIN {AS_OF_TABLE} q ON e.account_id = q.account_id WHERE e.ts < q.t\n)"
+        )
+    } else {
+        format!(
+            "ev AS (\n  SELECT account_id, ts, event_type, contact_id, value FROM {EVENTS_TABLE} WHERE ts < {t}\n)"
+        )
+    };
+    let opp = paired(
+        "opp",
+        "SELECT COALESCE(m.into_id, o.account_id) AS account_id,\n    CAST(o.created_at AS BIGINT) AS created, CAST(o.closed_at AS BIGINT) AS closed, o.status, o.amount",
+        "FROM opportunities o LEFT JOIN icp_merged m ON o.account_id = m.account_id",
+        "s.created, s.closed, s.status, s.amount",
+    );
+    let sub = paired(
+        "sub",
+        "SELECT COALESCE(m.into_id, s.account_id) AS account_id,\n    CAST(s.start_date AS BIGINT) AS start_t, CAST(s.end_date AS BIGINT) AS end_t, s.mrr, s.seats, s.plan",
+        "FROM subscriptions s LEFT JOIN icp_merged m ON s.account_id = m.account_id",
+        "s.start_t, s.end_t, s.mrr, s.seats, s.plan",
+    );
+    let tk = paired(
+        "tk",
+        "SELECT COALESCE(m.into_id, k.account_id) AS account_id,\n    CAST(k.created_at AS BIGINT) AS created, CAST(k.resolved_at AS BIGINT) AS resolved, k.csat, k.text",
+        "FROM tickets k LEFT JOIN icp_merged m ON k.account_id = m.account_id",
+        "s.created, s.resolved, s.csat, s.text",
+    );
+    let canon = if per_row {
+        format!(
+            "SELECT q.row_id AS account_id, q.account_id AS real_id, q.t AS q_t, q.closed_micros, q.won, q.amount FROM {AS_OF_TABLE} q"
+        )
+    } else {
+        "SELECT a.account_id, a.account_id AS real_id FROM accounts a\n  WHERE a.account_id NOT IN (SELECT account_id FROM icp_merged)".to_string()
+    };
+    let (keys, age) = match as_of {
+        AsOf::Moment { t, year, .. } => (
+            format!("c.account_id,\n  CAST({t} AS BIGINT) AS as_of_micros"),
+            format!("CAST({year} - a.founded_year AS DOUBLE)"),
+        ),
+        AsOf::PerRow => (
+            "c.account_id AS row_id, c.real_id AS account_id,\n  c.q_t AS as_of_micros".to_string(),
+            "CAST(date_part('year', to_timestamp_micros(c.q_t)) - a.founded_year AS DOUBLE)"
+                .to_string(),
+        ),
+    };
     let halflife = DECAY_HALF_LIFE_DAYS;
     let usage = quoted_list(&USAGE_EVENT_TYPES);
     let feature_used = quote(FEATURE_USED);
@@ -158,39 +246,38 @@ pub fn snapshot_sql(
         (
             cte,
             columns,
-            "\nLEFT JOIN tech x ON x.account_id = c.account_id",
+            "\nLEFT JOIN tech x ON x.account_id = c.real_id",
         )
     };
     format!(
         r#"WITH
 canon AS (
-  SELECT a.account_id FROM accounts a
-  WHERE a.account_id NOT IN (SELECT account_id FROM icp_merged)
+  {canon}
 ),
-ev AS (
-  SELECT account_id, ts, event_type, contact_id, value FROM {EVENTS_TABLE} WHERE ts < {t}
-),
+{ev},
 engagement AS (
-  SELECT account_id,
+  SELECT account_id{g},
     CAST({t} - MAX(ts) AS DOUBLE) / {DAY} AS days_since_last_event,
     CAST(SUM(CASE WHEN ts >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
       / CAST(SUM(CASE WHEN ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS velocity_30d,
     SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events{eng}
-  FROM ev GROUP BY account_id
+  FROM ev GROUP BY account_id{g}
 ),
 contacts AS (
-  SELECT account_id,
+  SELECT account_id{g},
     SUM(CASE WHEN last_seen >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS contacts_30d,
-    COUNT(*) AS contacts_90d,
+    SUM(CASE WHEN last_seen >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS contacts_90d,
+    SUM(CASE WHEN first_seen >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS new_contacts_30d,
+    SUM(CASE WHEN first_seen >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS new_contacts_90d,
     SUM(CASE WHEN last_use >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS active_users_30d,
     SUM(used_before) AS active_users_prior_30d
   FROM (
-    SELECT account_id, contact_id, MAX(ts) AS last_seen,
+    SELECT account_id{g}, contact_id, MAX(ts) AS last_seen, MIN(ts) AS first_seen,
       MAX(CASE WHEN event_type IN ({usage}) THEN ts END) AS last_use,
       MAX(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS used_before
-    FROM ev WHERE contact_id IS NOT NULL AND ts >= {t} - 90 * {DAY}
-    GROUP BY account_id, contact_id) per_contact
-  GROUP BY account_id
+    FROM ev WHERE contact_id IS NOT NULL
+    GROUP BY account_id{g}, contact_id) per_contact
+  GROUP BY account_id{g}
 ),
 active_days AS (
   SELECT account_id, COUNT(*) AS active_days_30d
@@ -203,13 +290,9 @@ breadth AS (
         WHERE event_type = {feature_used} AND ts >= {t} - 90 * {DAY} AND value IS NOT NULL) f
   GROUP BY account_id
 ),
-opp AS (
-  SELECT COALESCE(m.into_id, o.account_id) AS account_id,
-    CAST(o.created_at AS BIGINT) AS created, CAST(o.closed_at AS BIGINT) AS closed, o.status, o.amount
-  FROM opportunities o LEFT JOIN icp_merged m ON o.account_id = m.account_id
-),
+{opp},
 sales AS (
-  SELECT account_id,
+  SELECT account_id{g},
     SUM(CASE WHEN created < {t} THEN 1 ELSE 0 END) AS prior_opportunities,
     SUM(CASE WHEN status = 'won' AND closed < {t} THEN 1 ELSE 0 END) AS prior_wins,
     SUM(CASE WHEN status = 'lost' AND closed < {t} THEN 1 ELSE 0 END) AS prior_losses,
@@ -217,34 +300,30 @@ sales AS (
     CAST({t} - MAX(CASE WHEN created < {t} THEN created END) AS DOUBLE) / {DAY} AS days_since_last_opportunity,
     AVG(CASE WHEN status IN ('won', 'lost') AND closed < {t} THEN CAST(closed - created AS DOUBLE) / {DAY} END) AS mean_cycle_days,
     SUM(CASE WHEN status = 'won' AND closed < {t} THEN amount ELSE 0 END) AS prior_won_amount
-  FROM opp GROUP BY account_id
+  FROM opp GROUP BY account_id{g}
 ),
 txn AS (
-  SELECT account_id, closed AS ts, amount FROM opp WHERE status = 'won' AND closed < {t}
+  SELECT account_id{g}, closed AS ts, amount FROM opp WHERE status = 'won' AND closed < {t}
   UNION ALL
-  SELECT account_id, ts, value AS amount FROM ev WHERE event_type IN ({purchases}) AND value IS NOT NULL
+  SELECT account_id{g}, ts, value AS amount FROM ev WHERE event_type IN ({purchases}) AND value IS NOT NULL
 ),
 rfm AS (
-  SELECT account_id,
+  SELECT account_id{g},
     CAST({t} - MAX(ts) AS DOUBLE) / {DAY} AS rfm_recency_days,
     SUM(CASE WHEN ts >= {t} - {RFM_DAYS} * {DAY} THEN 1 ELSE 0 END) AS rfm_frequency_365d,
     SUM(CASE WHEN ts >= {t} - {RFM_DAYS} * {DAY} THEN amount ELSE 0 END) AS rfm_monetary_365d
-  FROM txn GROUP BY account_id
+  FROM txn GROUP BY account_id{g}
 ),
 opp_labels AS (
   SELECT account_id,
     MAX(CASE WHEN created >= {t} AND created < {t} + 90 * {DAY} THEN 1 ELSE 0 END) AS opportunity_90d,
     MAX(CASE WHEN status = 'won' AND closed >= {t} AND closed < {t} + 90 * {DAY} THEN 1 ELSE 0 END) AS converted_90d,
     SUM(CASE WHEN status = 'won' AND closed >= {t} AND closed < {t} + 90 * {DAY} THEN amount ELSE 0 END) AS deal_amount_90d
-  FROM opp GROUP BY account_id
+  FROM opp GROUP BY account_id{g}
 ),
-sub AS (
-  SELECT COALESCE(m.into_id, s.account_id) AS account_id,
-    CAST(s.start_date AS BIGINT) AS start_t, CAST(s.end_date AS BIGINT) AS end_t, s.mrr, s.seats, s.plan
-  FROM subscriptions s LEFT JOIN icp_merged m ON s.account_id = m.account_id
-),
+{sub},
 subscription AS (
-  SELECT account_id,
+  SELECT account_id{g},
     MAX(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN 1 ELSE 0 END) AS active_subscription,
     CAST({t} - MIN(CASE WHEN start_t < {t} THEN start_t END) AS DOUBLE) / {DAY} AS tenure_days,
     SUM(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN mrr ELSE 0 END) AS mrr,
@@ -253,13 +332,9 @@ subscription AS (
     MAX(CASE WHEN start_t < {t} AND (end_t IS NULL OR end_t >= {t}) THEN plan END) AS plan,
     SUM(CASE WHEN start_t < {t} + 60 * {DAY} AND (end_t IS NULL OR end_t >= {t} + 60 * {DAY}) THEN mrr ELSE 0 END) AS mrr_in_60d,
     SUM(CASE WHEN start_t < {t} + 90 * {DAY} AND (end_t IS NULL OR end_t >= {t} + 90 * {DAY}) THEN mrr ELSE 0 END) AS mrr_in_90d
-  FROM sub GROUP BY account_id
+  FROM sub GROUP BY account_id{g}
 ),
-tk AS (
-  SELECT COALESCE(m.into_id, k.account_id) AS account_id,
-    CAST(k.created_at AS BIGINT) AS created, CAST(k.resolved_at AS BIGINT) AS resolved, k.csat, k.text
-  FROM tickets k LEFT JOIN icp_merged m ON k.account_id = m.account_id
-),
+{tk},
 tone AS (
   SELECT account_id, AVG(s) AS mean_ticket_sentiment_90d,
     AVG(CASE WHEN s < {negative} THEN 1.0 ELSE 0.0 END) AS negative_ticket_share_90d
@@ -268,26 +343,26 @@ tone AS (
   GROUP BY account_id
 ),
 support AS (
-  SELECT account_id,
+  SELECT account_id{g},
     SUM(CASE WHEN created < {t} AND created >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS tickets_30d,
     SUM(CASE WHEN created < {t} AND created >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS tickets_90d,
     SUM(CASE WHEN created < {t} - 30 * {DAY} AND created >= {t} - 120 * {DAY} THEN 1 ELSE 0 END) AS tickets_prior_90d,
     SUM(CASE WHEN created < {t} AND (resolved IS NULL OR resolved >= {t}) THEN 1 ELSE 0 END) AS open_tickets,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_90d,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_90d
-  FROM tk GROUP BY account_id
+  FROM tk GROUP BY account_id{g}
 ){tech_cte}
-SELECT c.account_id,
-  CAST({t} AS BIGINT) AS as_of_micros,
+SELECT {keys},
   ln(1 + CAST(a.employees AS DOUBLE)) AS log_employees,
   ln(1 + a.annual_revenue) AS log_annual_revenue,
-  CAST({as_of_year} - a.founded_year AS DOUBLE) AS company_age_years,
+  {age} AS company_age_years,
   a.industry, a.country, {region} AS region{tech_columns},
   COALESCE(e.events_7d, 0) AS events_7d, COALESCE(e.events_30d, 0) AS events_30d,
   COALESCE(e.events_60d, 0) AS events_60d, COALESCE(e.events_90d, 0) AS events_90d,
   e.days_since_last_event,
   COALESCE(d.active_days_30d, 0) AS active_days_30d,
   COALESCE(n.contacts_30d, 0) AS contacts_30d, COALESCE(n.contacts_90d, 0) AS contacts_90d,
+  COALESCE(n.new_contacts_30d, 0) AS new_contacts_30d, COALESCE(n.new_contacts_90d, 0) AS new_contacts_90d,
   COALESCE(e.velocity_30d, 1.0) AS velocity_30d,
   COALESCE(e.decayed_events, 0) AS decayed_events{type_columns},
   COALESCE(n.active_users_30d, 0) AS active_users_30d,
@@ -309,13 +384,9 @@ SELECT c.account_id,
   k.mean_resolution_hours_90d, k.mean_csat_90d,
   CAST(COALESCE(k.tickets_30d, 0) + 1 AS DOUBLE) / (CAST(COALESCE(k.tickets_prior_90d, 0) AS DOUBLE) / 3.0 + 1.0) AS ticket_spike_ratio,
   o.mean_ticket_sentiment_90d, o.negative_ticket_share_90d,
-  CASE WHEN {w90} THEN COALESCE(l.opportunity_90d, 0) END AS label_opportunity_90d,
-  CASE WHEN {w90} THEN COALESCE(l.converted_90d, 0) END AS label_converted_90d,
-  CASE WHEN {w90} THEN COALESCE(l.deal_amount_90d, 0) END AS label_deal_amount_90d,
-  CASE WHEN {w60} AND u.active_subscription = 1 THEN CASE WHEN u.mrr_in_60d > 0 THEN 0 ELSE 1 END END AS label_churned_60d,
-  CASE WHEN {w90} AND u.active_subscription = 1 THEN CASE WHEN u.mrr_in_90d > u.mrr THEN 1 ELSE 0 END END AS label_expanded_90d
+  {labels}
 FROM canon c
-JOIN accounts a ON a.account_id = c.account_id
+JOIN accounts a ON a.account_id = c.real_id
 LEFT JOIN engagement e ON e.account_id = c.account_id
 LEFT JOIN contacts n ON n.account_id = c.account_id
 LEFT JOIN active_days d ON d.account_id = c.account_id
@@ -372,7 +443,12 @@ mod tests {
 
     #[test]
     fn labels_are_null_past_the_end_of_the_data() {
-        let sql = snapshot_sql(100 * DAY, 170 * DAY, 2025, &[], &[]);
+        let as_of = AsOf::Moment {
+            t: 100 * DAY,
+            data_end: 170 * DAY,
+            year: 2025,
+        };
+        let sql = snapshot_sql(as_of, &[], &[]);
         assert!(sql.contains("CASE WHEN FALSE THEN COALESCE(l.converted_90d"));
         assert!(sql.contains("CASE WHEN TRUE AND u.active_subscription"));
     }

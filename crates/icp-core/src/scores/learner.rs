@@ -35,7 +35,8 @@ const EARLY_STOPPING_ROUNDS: usize = 30;
 
 impl Candidate {
     /// The default candidates: logistic regression at two regularisation strengths, boosted
-    /// trees and a random forest.
+    /// trees at two sizes (the smaller one for a few thousand rows, such as closed deals) and
+    /// a random forest.
     pub fn defaults() -> Vec<Candidate> {
         vec![
             Candidate::Logistic { c: 0.1 },
@@ -45,6 +46,12 @@ impl Candidate {
                 learning_rate: 0.05,
                 max_leaves: 15,
                 min_data_in_leaf: 40,
+            },
+            Candidate::Gbm {
+                n_trees: 300,
+                learning_rate: 0.03,
+                max_leaves: 7,
+                min_data_in_leaf: 80,
             },
             Candidate::Forest {
                 n_trees: 100,
@@ -66,12 +73,15 @@ impl Candidate {
         }
     }
 
-    /// Fits on `x` and the binary outcomes `y`; boosting stops early on `valid` when given.
+    /// Fits on `x` and the binary outcomes `y`; boosting stops early on `valid` when given and
+    /// keeps the monotone constraint of each column of `x` (`monotone`: −1, 0, +1 per column,
+    /// or empty for none; the other learners do not take constraints).
     pub fn fit(
         &self,
         x: &Matrix,
         y: &[bool],
         valid: Option<(&Matrix, &[bool])>,
+        monotone: &[i8],
         seed: u64,
     ) -> icp_ml::Result<Learner> {
         let numeric = |y: &[bool]| -> Vec<f64> { y.iter().map(|&v| v as u8 as f64).collect() };
@@ -95,6 +105,7 @@ impl Candidate {
                     min_data_in_leaf: *min_data_in_leaf,
                     lambda_l2: 1.0,
                     early_stopping_rounds: valid.map(|_| EARLY_STOPPING_ROUNDS),
+                    monotone: monotone.to_vec(),
                     seed,
                     ..GbmParams::default()
                 };
@@ -222,6 +233,21 @@ impl Learner {
                 model.check_input(x)?;
                 split_shap(model.shap(x))
             }
+        }
+    }
+
+    /// SHAP interaction values among the columns `features` of `x` for the boosted trees;
+    /// `None` for a logistic model (none by construction) and for the forest, whose deep trees
+    /// (thousands of leaves) make exact interaction values cost minutes per hundred rows.
+    pub fn interactions(
+        &self,
+        x: &Matrix,
+        features: &[usize],
+    ) -> Option<icp_ml::Result<icp_ml::boost::ShapInteractions>> {
+        match self {
+            Learner::Logistic { .. } => None,
+            Learner::Gbm { model } => Some(model.shap_interactions(x, features)),
+            Learner::Forest { .. } => None,
         }
     }
 

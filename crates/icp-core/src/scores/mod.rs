@@ -1,26 +1,37 @@
-//! The scoring stage: per task (conversion, opportunity creation, churn, expansion) a model
-//! trained on the stacked monthly snapshots, chosen by rolling-origin cross-validation,
-//! calibrated on a later fold and evaluated on the latest period whose labels are complete;
-//! then every account of the serving snapshot gets a 0–100 fit score, a tier, its
-//! probabilities and its top reasons.
+//! The scoring stage: per task a model chosen by rolling-origin cross-validation, calibrated
+//! on a later fold and evaluated on the latest period whose labels are complete; then every
+//! account of the serving snapshot gets a 0–100 fit score, a tier, its probabilities and its
+//! top reasons.
 //!
-//! Splits are by time and purged: with `w` the task's label window, the held-out test
-//! snapshot is the latest with complete labels, the calibration snapshot the latest at least
-//! `w` before it, and training uses the snapshots at least `w` before calibration — so no
-//! label window used for fitting overlaps the one used for evaluation.
+//! Conversion is learned per closed opportunity, won against lost, from its account's
+//! features at the opportunity's creation (the feature store's per-opportunity table, built by
+//! the same definitions as the snapshots); an account is then scored on its features now, so
+//! its `p_convert` is the chance that a deal opened today would be won. Opportunity creation,
+//! churn and expansion are learned per account from the stacked monthly snapshots.
 //!
-//! Below `min_wins` won or `min_losses` lost labelled rows the conversion model is not
-//! trusted: the stage says so and scores accounts by their likeness to current customers
-//! ([`lookalike`]) instead, labelled `lookalike` in the `model` column.
+//! Splits are by time and purged. For the snapshot tasks, with `w` the task's label window,
+//! the held-out test snapshot is the latest with complete labels, the calibration snapshot the
+//! latest at least `w` before it, and training uses the snapshots at least `w` before
+//! calibration — so no label window used for fitting overlaps the one used for evaluation.
+//! For conversion the periods are those the deals closed in (the latest 90 days held out, the
+//! 90 days before for calibration, everything earlier for training): a label is known from
+//! its close on.
+//!
+//! Below `min_wins` won or `min_losses` lost deals the conversion model is not trusted: the
+//! stage says so and scores accounts by their likeness to current customers ([`lookalike`])
+//! instead, labelled `lookalike` in the `model` column.
 //!
 //! - [`learner`]: the interchangeable candidates and their exact contributions;
+//! - [`explain`]: permutation importance, partial dependence and interactions for the report;
 //! - [`bundle`]: the saved model (recipe, learner, calibration, schema, metrics);
 //! - [`reasons`]: contributions summed to source fields, as points and words;
 //! - [`lookalike`]: the cold-start score;
+//! - [`value`]: deal size, expected value and lifetime value;
 //! - [`output`]: `accounts.csv` / `accounts.parquet`;
 //! - [`section`]: the report section.
 
 pub mod bundle;
+pub mod explain;
 pub mod learner;
 pub mod lookalike;
 pub mod output;
@@ -28,10 +39,12 @@ pub mod reasons;
 pub mod section;
 #[cfg(test)]
 mod tests;
+pub mod value;
 
 use crate::Result;
 use crate::snapshots::SnapshotTable;
 use bundle::{ModelBundle, schema_of};
+use icp_features::snapshot::SubscriptionSpan;
 use icp_ml::Matrix;
 use icp_ml::calibrate::{Calibration, Calibrator};
 use icp_ml::evaluate::{
@@ -58,16 +71,19 @@ pub struct Task {
     /// The label exists only for accounts with an active subscription (churn, expansion), so
     /// other accounts get no probability rather than one learned on nobody like them.
     pub subscribers_only: bool,
+    /// Learned per closed opportunity (features at its creation), not per account snapshot.
+    pub per_opportunity: bool,
 }
 
 /// The classification tasks, conversion first (it drives fit score, tier and reasons).
 pub const TASKS: [Task; 4] = [
     Task {
         name: "conversion",
-        label: "converted_90d",
+        label: "won",
         window_days: 90,
         column: "p_convert",
         subscribers_only: false,
+        per_opportunity: true,
     },
     Task {
         name: "opportunity",
@@ -75,6 +91,7 @@ pub const TASKS: [Task; 4] = [
         window_days: 90,
         column: "p_opportunity",
         subscribers_only: false,
+        per_opportunity: false,
     },
     Task {
         name: "churn",
@@ -82,6 +99,7 @@ pub const TASKS: [Task; 4] = [
         window_days: 60,
         column: "p_churn",
         subscribers_only: true,
+        per_opportunity: false,
     },
     Task {
         name: "expansion",
@@ -89,6 +107,7 @@ pub const TASKS: [Task; 4] = [
         window_days: 90,
         column: "p_expand",
         subscribers_only: true,
+        per_opportunity: false,
     },
 ];
 
@@ -113,6 +132,8 @@ pub struct ScoresParams {
     /// Rolling-origin folds over the training period.
     pub cv_origins: usize,
     pub candidates: Vec<Candidate>,
+    /// Monotone constraints of the boosted trees: feature column or source field → +1 / −1.
+    pub monotone: BTreeMap<String, i8>,
     pub seed: u64,
 }
 
@@ -124,6 +145,7 @@ impl Default for ScoresParams {
             tiers: TierRule::Share { a: 0.2, b: 0.3 },
             cv_origins: 3,
             candidates: Candidate::defaults(),
+            monotone: BTreeMap::new(),
             seed: 42,
         }
     }
@@ -163,10 +185,17 @@ impl ScoresParams {
                 }
             }
         };
+        if let Some((name, sign)) = c.monotone.iter().find(|(_, s)| !matches!(s, -1..=1)) {
+            return Err(bad(format!(
+                "[scores] monotone: {name} = {sign}: expected 1 (more never lowers the score), \
+                 -1 (more never raises it) or 0 (free)"
+            )));
+        }
         Ok(ScoresParams {
             min_wins: c.min_wins,
             min_losses: c.min_losses,
             tiers,
+            monotone: c.monotone.clone(),
             ..ScoresParams::default()
         })
     }
@@ -226,6 +255,23 @@ pub struct TaskReport {
     pub importance: Vec<(String, f64)>,
     /// Standardised coefficients per recipe column (logistic models).
     pub coefficients: Vec<(String, f64)>,
+    /// Held-out ROC-AUC lost when each of the top fields is shuffled, with 95% intervals.
+    pub permutation: Vec<explain::PermutationImportance>,
+    /// Partial dependence and ICE curves of the top numeric columns.
+    pub partial_dependence: Vec<explain::PartialDependence>,
+    /// Strongest SHAP interactions between source fields (tree models).
+    pub interactions: Vec<explain::Interaction>,
+    /// Per-deal tasks: each held-out deal's id, calibrated probability and outcome, so the
+    /// evaluation can be reproduced (and compared with a ground truth).
+    pub held_out: Vec<HeldOut>,
+}
+
+/// One held-out row of a per-deal task.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldOut {
+    pub id: String,
+    pub probability: f64,
+    pub outcome: bool,
 }
 
 /// A task that could not be trained, and why.
@@ -259,6 +305,10 @@ pub struct ScoresReport {
     pub cold_start: Option<String>,
     pub tasks: Vec<TaskReport>,
     pub skipped: Vec<SkippedTask>,
+    /// Deal-size model's held-out accuracy, when one was learned.
+    pub deal_size: Option<value::DealSizeReport>,
+    /// What the lifetime values rest on, when there are subscriptions.
+    pub lifetime: Option<value::LifetimeReport>,
 }
 
 /// The stage's full result: the report, the per-account table and reasons, and the bundles.
@@ -267,6 +317,7 @@ pub struct ScoresOutcome {
     pub accounts: AccountsTable,
     pub reasons: Vec<AccountReasons>,
     pub bundles: Vec<ModelBundle>,
+    pub deal_size: Option<value::DealSizeBundle>,
 }
 
 /// Rows of `table` whose `label` is known, grouped by as-of moment (ascending).
@@ -343,6 +394,66 @@ fn without_empty_columns(frame: &Frame) -> Result<Frame> {
     Ok(Frame::new(kept)?)
 }
 
+/// The monotone constraint of each output column of `recipe`: a numeric column takes the
+/// sign configured for its input column or, failing that, its source field (the recipe's
+/// transforms of a number all increase with it); indicators and encodings stay free.
+fn monotone_signs(recipe: &Recipe, monotone: &BTreeMap<String, i8>) -> Vec<i8> {
+    if monotone.is_empty() {
+        return Vec::new();
+    }
+    recipe
+        .output_columns()
+        .iter()
+        .map(|c| match c.kind {
+            icp_ml::recipe::OutputKind::Numeric => monotone
+                .get(&c.input)
+                .or_else(|| monotone.get(&c.source))
+                .copied()
+                .unwrap_or(0),
+            _ => 0,
+        })
+        .collect()
+}
+
+/// Every configured monotone name must be a feature column or source field of `frame`.
+fn check_monotone(frame: &Frame, monotone: &BTreeMap<String, i8>) -> Result<()> {
+    let known = |name: &String| {
+        frame
+            .columns()
+            .iter()
+            .any(|c| c.name() == name || c.source() == name)
+    };
+    if let Some(name) = monotone.keys().find(|n| !known(n)) {
+        let mut sources: Vec<&str> = frame.columns().iter().map(|c| c.source()).collect();
+        sources.dedup();
+        return Err(icp_data::Error::InvalidArgument(format!(
+            "[scores] monotone: `{name}` is neither a feature column nor a source field; \
+             expected one of {}",
+            sources.join(", ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Fits the recipe on `train` rows (target encodings learn `label`) and returns it with the
+/// training matrix.
+fn fit_recipe_to(
+    frame: &Frame,
+    label: &[f64],
+    train: &[usize],
+    seed: u64,
+) -> Result<(Recipe, Matrix)> {
+    let f = without_empty_columns(&frame.select_rows(train)?)?;
+    let target: Vec<f64> = train.iter().map(|&r| label[r]).collect();
+    Ok(Recipe::fit(
+        &f,
+        Some(&target),
+        &RecipeParams::default(),
+        seed,
+    )?)
+}
+
 /// Fits the recipe on `train` rows and returns it with the training matrix and outcomes.
 fn fit_recipe(
     frame: &Frame,
@@ -350,10 +461,8 @@ fn fit_recipe(
     train: &[usize],
     seed: u64,
 ) -> Result<(Recipe, Matrix, Vec<bool>)> {
-    let f = without_empty_columns(&frame.select_rows(train)?)?;
-    let target: Vec<f64> = train.iter().map(|&r| label[r]).collect();
-    let (recipe, x) = Recipe::fit(&f, Some(&target), &RecipeParams::default(), seed)?;
-    Ok((recipe, x, target.iter().map(|&v| v > 0.5).collect()))
+    let (recipe, x) = fit_recipe_to(frame, label, train, seed)?;
+    Ok((recipe, x, outcomes(label, train)))
 }
 
 fn outcomes(label: &[f64], rows: &[usize]) -> Vec<bool> {
@@ -397,8 +506,9 @@ fn leaderboard(
             continue;
         }
         let xv = recipe.transform(&frame.select_rows(&valid_rows)?)?;
+        let signs = monotone_signs(&recipe, &params.monotone);
         for (c, cand) in params.candidates.iter().enumerate() {
-            let Ok(model) = cand.fit(&x, &y, None, params.seed) else {
+            let Ok(model) = cand.fit(&x, &y, None, &signs, params.seed) else {
                 continue;
             };
             let m = binary_metrics(&model.probability(&xv)?, &y_valid)?;
@@ -546,27 +656,91 @@ fn importance(recipe: &Recipe, contributions: &Matrix) -> Vec<(String, f64)> {
     totals
 }
 
-/// Trains, calibrates and evaluates one task; `Err` carries the reason it was skipped.
-fn train_task(
+/// Closed rows of a per-opportunity table grouped by the `window`-long period they closed in,
+/// counted back from `end` (the latest period is `[end − window, end)`); each key is its
+/// period's start. Rows still open, or without a known label, are left out.
+fn labelled_by_close(
     table: &SnapshotTable,
+    label: &[f64],
+    window: i64,
+    end: i64,
+) -> BTreeMap<i64, Vec<usize>> {
+    let mut out: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (r, (&closed, &y)) in table.closed_at.iter().zip(label).enumerate() {
+        if !(closed.is_finite() && y.is_finite()) {
+            continue;
+        }
+        let back = (end - closed as i64).max(1);
+        let k = (back - 1) / window;
+        out.entry(end - (k + 1) * window).or_default().push(r);
+    }
+    out
+}
+
+/// The rows a task learns from: its table's features, its label and the labelled rows by
+/// period; `Err` says why the task has none.
+type TaskRows<'a> = (
+    &'a Frame,
+    &'a [f64],
+    BTreeMap<i64, Vec<usize>>,
+    &'a [String],
+);
+
+fn task_rows<'a>(
+    task: Task,
+    snapshots: &'a SnapshotTable,
+    opportunities: Option<&'a SnapshotTable>,
+    end: i64,
+) -> std::result::Result<TaskRows<'a>, String> {
+    let window = task.window_days * DAY_MICROS;
+    if task.per_opportunity {
+        let Some(opps) = opportunities else {
+            return Err("the feature store has no per-opportunity table".into());
+        };
+        let Some(label) = opps.label(task.label) else {
+            return Err(format!(
+                "the per-opportunity table has no `label_{}` column",
+                task.label
+            ));
+        };
+        return Ok((
+            &opps.features,
+            label,
+            labelled_by_close(opps, label, window, end),
+            &opps.row_ids,
+        ));
+    }
+    let Some(label) = snapshots.label(task.label) else {
+        return Err(format!(
+            "the snapshots have no `label_{}` column",
+            task.label
+        ));
+    };
+    Ok((
+        &snapshots.features,
+        label,
+        labelled_by_as_of(snapshots, label),
+        &[],
+    ))
+}
+
+/// Trains, calibrates and evaluates one task on `features` (rows grouped by period in
+/// `by_as_of`; `row_ids` name the rows of per-deal tasks, empty otherwise); `Err` carries the
+/// reason it was skipped.
+fn train_task(
+    (features, label, by_as_of, row_ids): &TaskRows<'_>,
     task: Task,
     params: &ScoresParams,
 ) -> Result<std::result::Result<(TaskReport, ModelBundle), String>> {
-    let Some(label) = table.label(task.label) else {
-        return Ok(Err(format!(
-            "the snapshots have no `label_{}` column",
-            task.label
-        )));
-    };
+    let (features, label) = (*features, *label);
     let window = task.window_days * DAY_MICROS;
-    let by_as_of = labelled_by_as_of(table, label);
-    let (train_times, cal_time, test_time) = match split(&by_as_of, window) {
+    let (train_times, cal_time, test_time) = match split(by_as_of, window) {
         Ok(s) => s,
         Err(reason) => return Ok(Err(reason)),
     };
-    let train_rows = rows_at(&by_as_of, &train_times);
-    let cal_rows = rows_at(&by_as_of, &[cal_time]);
-    let test_rows = rows_at(&by_as_of, &[test_time]);
+    let train_rows = rows_at(by_as_of, &train_times);
+    let cal_rows = rows_at(by_as_of, &[cal_time]);
+    let test_rows = rows_at(by_as_of, &[test_time]);
     for (part, rows) in [
         ("training", &train_rows),
         ("calibration", &cal_rows),
@@ -581,24 +755,18 @@ fn train_task(
             )));
         }
     }
-    let board = leaderboard(
-        &table.features,
-        label,
-        &by_as_of,
-        &train_times,
-        window,
-        params,
-    )?;
+    let board = leaderboard(features, label, by_as_of, &train_times, window, params)?;
     let chosen = board.iter().position(|r| r.chosen).unwrap_or(0);
     let candidate = &params.candidates[chosen];
-    let (recipe, x, y) = fit_recipe(&table.features, label, &train_rows, params.seed)?;
-    let x_cal = recipe.transform(&table.features.select_rows(&cal_rows)?)?;
+    let (recipe, x, y) = fit_recipe(features, label, &train_rows, params.seed)?;
+    let x_cal = recipe.transform(&features.select_rows(&cal_rows)?)?;
     let y_cal = outcomes(label, &cal_rows);
     // The calibration snapshot is also the early-stopping fold of the boosted trees.
-    let model = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), params.seed)?;
+    let signs = monotone_signs(&recipe, &params.monotone);
+    let model = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), &signs, params.seed)?;
     let p_cal = model.probability(&x_cal)?;
     let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
-    let test_frame = table.features.select_rows(&test_rows)?;
+    let test_frame = features.select_rows(&test_rows)?;
     let x_test = recipe.transform(&test_frame)?;
     let p_raw_test = model.probability(&x_test)?;
     let p_test = calibrator.apply(&p_raw_test)?;
@@ -606,6 +774,36 @@ fn train_task(
     let test = binary_metrics(&p_test, &y_test)?;
     let fit_test = percentile_scores(&model.raw(&x_test)?);
     let contributions = model.contributions(&x_test)?;
+    let by_field = importance(&recipe, &contributions.values);
+    let score = |f: &Frame| -> Result<Vec<f64>> {
+        let x = recipe.transform(f)?;
+        Ok(calibrator.apply(&model.probability(&x)?)?)
+    };
+    let top_fields: Vec<String> = by_field.iter().take(8).map(|(f, _)| f.clone()).collect();
+    let permutation =
+        explain::permutation_importance(&score, &test_frame, &y_test, &top_fields, params.seed)?;
+    let mut partial_dependence = Vec::new();
+    for field in top_fields.iter().take(3) {
+        let numeric = test_frame
+            .columns()
+            .iter()
+            .find(|c| c.source() == field && matches!(c.data(), ColumnData::Numeric(_)));
+        if let Some(c) = numeric
+            && let Some(pd) = explain::partial_dependence(&score, &test_frame, c.name())?
+        {
+            partial_dependence.push(pd);
+        }
+    }
+    let per_column: Vec<f64> = (0..contributions.values.n_cols())
+        .map(|j| {
+            (0..contributions.values.n_rows())
+                .map(|r| contributions.values.get(r, j).unwrap_or(0.0).abs())
+                .sum::<f64>()
+        })
+        .collect();
+    let interactions = explain::interactions(&recipe, &x_test, &per_column, &|x, f| {
+        model.interactions(x, f)
+    })?;
     let report = TaskReport {
         task,
         split: Split {
@@ -626,7 +824,22 @@ fn train_task(
         reliability: reliability_curve(&p_test, &y_test, 10)?,
         deciles: deciles(&p_test, &y_test, 10)?,
         tiers: tier_rates(&tiers(params.tiers, &fit_test, &p_test), &y_test),
-        importance: importance(&recipe, &contributions.values),
+        importance: by_field,
+        permutation,
+        partial_dependence,
+        interactions,
+        held_out: test_rows
+            .iter()
+            .zip(&p_test)
+            .zip(&y_test)
+            .filter_map(|((&r, &p), &y)| {
+                row_ids.get(r).map(|id| HeldOut {
+                    id: id.clone(),
+                    probability: p,
+                    outcome: y,
+                })
+            })
+            .collect(),
         coefficients: model
             .standardised_coefficients()
             .map(|c| {
@@ -645,7 +858,7 @@ fn train_task(
         task: task.name.to_string(),
         label: task.label.to_string(),
         model_name: candidate.name(),
-        schema: schema_of(&table.features),
+        schema: schema_of(features),
         recipe,
         learner: model,
         calibrator,
@@ -658,17 +871,25 @@ fn train_task(
     Ok(Ok((report, bundle)))
 }
 
-/// Counts won and lost labelled rows of the conversion label.
-fn conversion_label_counts(table: &SnapshotTable) -> (usize, usize) {
-    let label = table.label(TASKS[0].label).unwrap_or(&[]);
+/// Counts won and lost deals (labelled rows of the conversion label).
+fn conversion_label_counts(opportunities: Option<&SnapshotTable>) -> (usize, usize) {
+    let label = opportunities
+        .and_then(|t| t.label(TASKS[0].label))
+        .unwrap_or(&[]);
     let known = label.iter().filter(|v| v.is_finite());
     let wins = known.clone().filter(|&&v| v > 0.5).count();
     (wins, known.count() - wins)
 }
 
-/// Runs the stage on the stacked snapshots: trains every task, scores the serving (latest)
-/// snapshot and returns the report, the accounts table and the reasons.
-pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome> {
+/// Runs the stage on the stacked snapshots, the per-opportunity table and the customers'
+/// subscription lives: trains every task, scores the serving (latest) snapshot and returns
+/// the report, the accounts table and the reasons.
+pub fn run(
+    table: &SnapshotTable,
+    opportunities: Option<&SnapshotTable>,
+    subscription_spans: &[SubscriptionSpan],
+    params: &ScoresParams,
+) -> Result<ScoresOutcome> {
     let Some(&serving_as_of) = table.as_of.iter().max() else {
         return Err(icp_data::Error::InvalidArgument(
             "the scoring stage needs at least one feature snapshot, found none".into(),
@@ -683,12 +904,13 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
         .iter()
         .map(|&r| table.account_ids[r].clone())
         .collect();
-    let (wins, losses) = conversion_label_counts(table);
+    check_monotone(&table.features, &params.monotone)?;
+    let (wins, losses) = conversion_label_counts(opportunities);
     let mut cold_start = (wins < params.min_wins || losses < params.min_losses).then(|| {
         format!(
-            "Not enough history to train a conversion model: {wins} won and {losses} not-won \
-             labelled account-months, below the minimum of {} and {}. Fit scores are a \
-             lookalike score (similarity to current customers), not a trained prediction.",
+            "Not enough history to train a conversion model: {wins} won and {losses} lost \
+             deals, below the minimum of {} and {}. Fit scores are a lookalike score \
+             (similarity to current customers), not a trained prediction.",
             params.min_wins, params.min_losses
         )
     });
@@ -709,7 +931,11 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
             });
             continue;
         }
-        match train_task(table, task, params)? {
+        let trained = match task_rows(task, table, opportunities, serving_as_of) {
+            Ok(rows) => train_task(&rows, task, params)?,
+            Err(reason) => Err(reason),
+        };
+        match trained {
             Ok((report, bundle)) => {
                 let mut p = bundle.score(&frame)?.probability;
                 if task.subscribers_only {
@@ -752,11 +978,12 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
                 // No target here: every categorical column is one-hot encoded.
                 let mut rp = RecipeParams::default();
                 rp.max_onehot_levels = frame.n_rows().max(rp.max_onehot_levels);
+                let profile_columns = lookalike::profile_columns(&frame);
                 let profile = Frame::new(
                     frame
                         .columns()
                         .iter()
-                        .filter(|c| !lookalike::describes_relationship(c.name()))
+                        .filter(|c| profile_columns.iter().any(|n| n == c.name()))
                         .cloned()
                         .collect(),
                 )
@@ -869,6 +1096,41 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
         };
         accounts.set(task.column, Values::Number(v))?;
     }
+    // Value: deal size and expected value from the deals, lifetime value of subscribers.
+    let mut deal_size = None;
+    let mut deal_size_report = None;
+    let mut predicted_size = vec![f64::NAN; ids.len()];
+    if let Some(opps) = opportunities {
+        match value::train_deal_size(opps, serving_as_of, params.seed)? {
+            Ok((bundle, report)) => {
+                predicted_size = bundle.predict(&frame)?;
+                deal_size = Some(bundle);
+                deal_size_report = Some(report);
+            }
+            Err(reason) => skipped.push(SkippedTask {
+                task: "deal size".into(),
+                reason,
+            }),
+        }
+    }
+    let expected_value: Vec<f64> = p_convert
+        .iter()
+        .zip(&predicted_size)
+        .map(|(p, v)| p * v)
+        .collect();
+    let (ltv, lifetime) = match value::lifetime_values(subscription_spans, &frame)? {
+        Ok((ltv, report)) => (ltv, Some(report)),
+        Err(reason) => {
+            skipped.push(SkippedTask {
+                task: "lifetime value".into(),
+                reason,
+            });
+            (vec![f64::NAN; ids.len()], None)
+        }
+    };
+    accounts.set("predicted_deal_size", Values::Number(predicted_size))?;
+    accounts.set("expected_value", Values::Number(expected_value))?;
+    accounts.set("ltv", Values::Number(ltv))?;
     accounts.set(
         "model",
         Values::Text(vec![Some(model_name.clone()); ids.len()]),
@@ -894,10 +1156,13 @@ pub fn run(table: &SnapshotTable, params: &ScoresParams) -> Result<ScoresOutcome
             cold_start,
             tasks,
             skipped,
+            deal_size: deal_size_report,
+            lifetime,
         },
         accounts,
         reasons: account_reasons,
         bundles,
+        deal_size,
     })
 }
 
@@ -912,6 +1177,9 @@ pub fn write(outcome: &ScoresOutcome, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(&models).map_err(|e| icp_data::Error::io(&models, e))?;
     for b in &outcome.bundles {
         b.save(&models.join(format!("{}.json", b.task)))?;
+    }
+    if let Some(b) = &outcome.deal_size {
+        b.save(&models.join("deal_size.json"))?;
     }
     let path = dir.join("reasons.json");
     let text =
@@ -945,7 +1213,7 @@ pub fn explain(out_dir: &Path, account_id: &str) -> Result<String> {
         a["tier"].as_str().unwrap_or("?"),
         match a["p_convert"].as_f64() {
             Some(p) => format!(
-                "P(convert in 90 days) {:.1}%, model: {}",
+                "P(win) of a deal opened now {:.1}%, model: {}",
                 100.0 * p,
                 a["model"].as_str().unwrap_or("?")
             ),

@@ -1,6 +1,8 @@
 //! The "Scores" section of the report: the cold-start notice, and per task the time split,
 //! the leaderboard, held-out metrics, win rate by tier, lift and cumulative gains, the
-//! reliability curve before and after calibration, and the fields that drive the score.
+//! reliability curve before and after calibration, and the fields that drive the score (mean
+//! |SHAP|, permutation importance, partial dependence with ICE curves, interactions); then deal
+//! size and lifetime value.
 
 use super::{ScoresReport, TaskReport};
 use crate::report::svg::{self, BarChart, LineChart, Series};
@@ -30,6 +32,76 @@ pub fn add(r: &mut Report, s: &ScoresReport) {
     for t in &s.tasks {
         task(r, t);
     }
+    value(r, s);
+}
+
+/// Deal size, expected value and lifetime value.
+fn value(r: &mut Report, s: &ScoresReport) {
+    if s.deal_size.is_none() && s.lifetime.is_none() {
+        return;
+    }
+    let sec = r.section("scores-value", "Value: deal size and lifetime value");
+    if let Some(d) = &s.deal_size {
+        sec.paragraph(format!(
+            "Deal size: boosted regression trees on the log amount of {} won deals (features \
+             at each deal's creation), early-stopped on {} won in the following 90 days after \
+             {} trees; evaluated on the {} won from {} (held out). Each account's \
+             predicted_deal_size is the mean amount of a deal it would sign today; \
+             expected_value = P(convert) × predicted_deal_size.",
+            format::int(d.n_train as i64),
+            format::int(d.n_validation as i64),
+            d.trees,
+            format::int(d.n_test as i64),
+            date(d.test_from),
+        ));
+        sec.table(Table {
+            caption: Some("Deal size on the held-out won deals".into()),
+            headers: [
+                "predictor",
+                "mean absolute error",
+                "median absolute % error",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![
+                vec![
+                    Cell::Text("model".into()),
+                    Cell::Text(format::compact(d.test_mae)),
+                    Cell::Percent(d.test_median_ape),
+                ],
+                vec![
+                    Cell::Text("median of the training deals".into()),
+                    Cell::Text(format::compact(d.baseline_mae)),
+                    Cell::Percent(d.baseline_median_ape),
+                ],
+            ],
+        });
+        sec.kpis(&[("R² (log amount)", format::fixed(d.test_r2_log, 3))]);
+    }
+    if let Some(l) = &s.lifetime {
+        sec.paragraph(format!(
+            "Lifetime value (ltv) of each of the {} subscribers: MRR × expected remaining \
+             subscription life within {} months, given the life so far, from the Kaplan–Meier \
+             curve of {} customers' subscription lives ({} ended, the rest still running). \
+             Median life: {}. Total: {}.",
+            format::int(l.subscribers as i64),
+            l.horizon_months,
+            format::int(l.customers as i64),
+            format::int(l.ended as i64),
+            l.median_life_months
+                .map_or("beyond the data".to_string(), |m| format!("{m:.1} months")),
+            format::compact(l.total_ltv),
+        ));
+        sec.table(Table {
+            caption: Some("Share of customers still subscribed".into()),
+            headers: ["months", "surviving"].map(String::from).to_vec(),
+            rows: l
+                .survival
+                .iter()
+                .map(|(m, v)| vec![Cell::Int(*m as i64), Cell::Percent(*v)])
+                .collect(),
+        });
+    }
 }
 
 fn task(r: &mut Report, t: &TaskReport) {
@@ -38,24 +110,45 @@ fn task(r: &mut Report, t: &TaskReport) {
         &format!("Model: {} (label {})", t.task.name, t.task.label),
     );
     let sp = &t.split;
-    sec.paragraph(format!(
-        "Trained on {} account-months ({} snapshots {} … {}, {} positive); calibrated on {} \
-         ({} rows, {} chosen by cross-validated Brier); evaluated on the held-out snapshot {} \
-         ({} rows). Each split is one label window ({} days) after the previous, so no \
-         outcome window overlaps. Chosen by rolling-origin cross-validation: {}.",
-        format::int(sp.n_train as i64),
-        sp.train_as_of.len(),
-        sp.train_as_of.first().map_or(String::new(), |&t| date(t)),
-        sp.train_as_of.last().map_or(String::new(), |&t| date(t)),
-        format::int(sp.train_positives as i64),
-        date(sp.calibration_as_of),
-        format::int(sp.n_calibration as i64),
-        format!("{:?}", t.calibration).to_lowercase(),
-        date(sp.test_as_of),
-        format::int(sp.n_test as i64),
-        t.task.window_days,
-        t.model
-    ));
+    let window = t.task.window_days;
+    let text = if t.task.per_opportunity {
+        format!(
+            "Learned per deal, won against lost, from the account's features at the deal's \
+             creation. Trained on {} deals that closed before {} ({} won); calibrated on the {} \
+             that closed in the {window} days from {} ({} chosen by cross-validated Brier); \
+             evaluated on the {} that closed in the {window} days from {} (held out). Chosen by \
+             rolling-origin cross-validation: {}. An account's P(convert) is the chance that a \
+             deal opened with it today is won.",
+            format::int(sp.n_train as i64),
+            date(sp.calibration_as_of),
+            format::int(sp.train_positives as i64),
+            format::int(sp.n_calibration as i64),
+            date(sp.calibration_as_of),
+            format!("{:?}", t.calibration).to_lowercase(),
+            format::int(sp.n_test as i64),
+            date(sp.test_as_of),
+            t.model
+        )
+    } else {
+        format!(
+            "Trained on {} account-months ({} snapshots {} … {}, {} positive); calibrated on {} \
+             ({} rows, {} chosen by cross-validated Brier); evaluated on the held-out snapshot {} \
+             ({} rows). Each split is one label window ({window} days) after the previous, so no \
+             outcome window overlaps. Chosen by rolling-origin cross-validation: {}.",
+            format::int(sp.n_train as i64),
+            sp.train_as_of.len(),
+            sp.train_as_of.first().map_or(String::new(), |&t| date(t)),
+            sp.train_as_of.last().map_or(String::new(), |&t| date(t)),
+            format::int(sp.train_positives as i64),
+            date(sp.calibration_as_of),
+            format::int(sp.n_calibration as i64),
+            format!("{:?}", t.calibration).to_lowercase(),
+            date(sp.test_as_of),
+            format::int(sp.n_test as i64),
+            t.model
+        )
+    };
+    sec.paragraph(text);
     sec.kpis(&[
         ("ROC-AUC", format::fixed(t.test.roc_auc, 3)),
         ("PR-AUC", format::fixed(t.test.pr_auc, 3)),
@@ -177,6 +270,72 @@ fn task(r: &mut Report, t: &TaskReport) {
         value_label: "mean |contribution|".into(),
         horizontal: true,
     }));
+    if !t.permutation.is_empty() {
+        sec.table(Table {
+            caption: Some(format!(
+                "Permutation importance: held-out ROC-AUC lost when a field is shuffled ({} \
+                 shuffles, 95% interval)",
+                super::explain::PERMUTATION_REPEATS
+            )),
+            headers: ["field", "AUC drop", "95% interval"]
+                .map(String::from)
+                .to_vec(),
+            rows: t
+                .permutation
+                .iter()
+                .map(|p| {
+                    vec![
+                        Cell::Text(p.field.clone()),
+                        Cell::Number(p.auc_drop),
+                        Cell::Text(format!(
+                            "{} … {}",
+                            format::fixed(p.ci_low, 4),
+                            format::fixed(p.ci_high, 4)
+                        )),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    for pd in &t.partial_dependence {
+        let mut series = vec![Series {
+            name: "average (partial dependence)".into(),
+            points: pd
+                .grid
+                .iter()
+                .copied()
+                .zip(pd.average.iter().copied())
+                .collect(),
+        }];
+        series.extend(pd.ice.iter().enumerate().map(|(k, curve)| Series {
+            name: format!("account {}", k + 1),
+            points: pd.grid.iter().copied().zip(curve.iter().copied()).collect(),
+        }));
+        sec.chart(svg::line_chart(&LineChart {
+            title: format!("Partial dependence and ICE curves: {}", pd.column),
+            series,
+            x_label: pd.column.clone(),
+            y_label: "probability".into(),
+            x_is_date: false,
+        }));
+    }
+    if !t.interactions.is_empty() {
+        sec.table(Table {
+            caption: Some("Strongest interactions (mean |SHAP interaction|, log-odds)".into()),
+            headers: ["field", "with", "strength"].map(String::from).to_vec(),
+            rows: t
+                .interactions
+                .iter()
+                .map(|i| {
+                    vec![
+                        Cell::Text(i.a.clone()),
+                        Cell::Text(i.b.clone()),
+                        Cell::Number(i.strength),
+                    ]
+                })
+                .collect(),
+        });
+    }
     if !t.coefficients.is_empty() {
         let mut coef: Vec<&(String, f64)> = t.coefficients.iter().collect();
         coef.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));

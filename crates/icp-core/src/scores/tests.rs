@@ -1,6 +1,6 @@
-//! The stage on a hand-built stack of snapshots with a planted conversion model (no feature
-//! store needed): the purged split, model choice, calibration, tiers, bundle round trip,
-//! schema refusal and the cold-start path.
+//! The stage on a hand-built stack of snapshots and deals with a planted conversion model (no
+//! feature store needed): the split by closing period, model choice, calibration, tiers,
+//! bundle round trip, schema refusal and the cold-start path.
 
 use super::bundle::ModelBundle;
 use super::*;
@@ -28,10 +28,15 @@ fn planted(a: usize, m: usize) -> (f64, bool, f64, f64) {
     (employees, software, visits, 1.0 / (1.0 + (-z).exp()))
 }
 
-/// `accounts` accounts × `months` monthly snapshots; P(convert) = σ(−3 + 1.2·[mid-size] +
-/// 0.8·[software] + 0.4·pricing visits); labels unknown for the last three months.
-fn table(accounts: usize, months: usize) -> SnapshotTable {
-    let (mut ids, mut as_of, mut emp, mut ind, mut pricing, mut noise, mut label) =
+/// Day of the month on which each planted deal closes.
+const CLOSE_DAY: i64 = 20;
+
+/// `accounts` accounts × `months` monthly snapshots, and one deal per account and month
+/// (created at the snapshot, closed `CLOSE_DAY` days later, with the snapshot's features)
+/// won with P = σ(−3 + 1.2·[mid-size] + 0.8·[software] + 0.4·pricing visits); no deal closes
+/// in the last three months.
+fn tables(accounts: usize, months: usize) -> (SnapshotTable, SnapshotTable) {
+    let (mut ids, mut as_of, mut emp, mut ind, mut pricing, mut noise, mut won) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for m in 0..months {
         for a in 0..accounts {
@@ -44,12 +49,7 @@ fn table(accounts: usize, months: usize) -> SnapshotTable {
             ));
             pricing.push(visits);
             noise.push(unit(a as u64, 7 + m as u64));
-            let known = m + 3 < months;
-            label.push(if known {
-                (unit(a as u64, 1000 + m as u64) < p) as u8 as f64
-            } else {
-                f64::NAN
-            });
+            won.push((unit(a as u64, 1000 + m as u64) < p) as u8 as f64);
         }
     }
     let features = Frame::new(vec![
@@ -59,12 +59,42 @@ fn table(accounts: usize, months: usize) -> SnapshotTable {
         Column::numeric("noise", "noise", noise),
     ])
     .unwrap();
-    SnapshotTable {
+    let deals: Vec<usize> = (0..ids.len())
+        .filter(|&r| as_of[r] < (months as i64 - 3) * MONTH)
+        .collect();
+    let opportunities = SnapshotTable {
+        account_ids: deals.iter().map(|&r| ids[r].clone()).collect(),
+        as_of: deals.iter().map(|&r| as_of[r]).collect(),
+        features: features.select_rows(&deals).unwrap(),
+        labels: [(
+            "won".to_string(),
+            deals.iter().map(|&r| won[r]).collect::<Vec<f64>>(),
+        )]
+        .into_iter()
+        .collect(),
+        row_ids: deals.iter().map(|&r| format!("O{r}")).collect(),
+        closed_at: deals
+            .iter()
+            .map(|&r| (as_of[r] + CLOSE_DAY * DAY_MICROS) as f64)
+            .collect(),
+    };
+    let snapshots = SnapshotTable {
         account_ids: ids,
         as_of,
         features,
-        labels: [("converted_90d".to_string(), label)].into_iter().collect(),
-    }
+        labels: BTreeMap::new(),
+        row_ids: Vec::new(),
+        closed_at: Vec::new(),
+    };
+    (snapshots, opportunities)
+}
+
+/// `table` with one more numeric feature column.
+fn with_column(mut table: SnapshotTable, name: &str, values: Vec<f64>) -> SnapshotTable {
+    let mut cols = table.features.columns().to_vec();
+    cols.push(Column::numeric(name, name, values));
+    table.features = Frame::new(cols).unwrap();
+    table
 }
 
 fn fast() -> ScoresParams {
@@ -84,32 +114,31 @@ fn fast() -> ScoresParams {
 
 #[test]
 fn a_planted_model_is_learned_tiered_and_explained() {
-    let t = table(1500, 12);
-    let out = run(&t, &fast()).unwrap();
+    let (t, opps) = tables(1500, 12);
+    let out = run(&t, Some(&opps), &[], &fast()).unwrap();
     assert!(
         out.report.cold_start.is_none(),
         "{:?}",
         out.report.cold_start
     );
     let conv = &out.report.tasks[0];
-    // Purged split: test = last labelled month (8), calibration 3 months earlier, training
-    // at least 3 months before that.
-    assert_eq!(conv.split.test_as_of, 8 * MONTH);
-    assert!(conv.split.calibration_as_of + 90 * DAY_MICROS <= conv.split.test_as_of);
-    assert!(
-        conv.split
-            .train_as_of
-            .iter()
-            .all(|&x| x + 90 * DAY_MICROS <= conv.split.calibration_as_of)
-    );
-    // The held-out AUC is close to what the true probabilities achieve on the same rows.
-    let test_rows: Vec<usize> = (0..t.n_rows())
-        .filter(|&i| t.as_of[i] == conv.split.test_as_of)
+    assert_eq!(conv.task.name, "conversion");
+    // Periods of closing, counted back from the serving snapshot (month 11): the deals of
+    // month 8 are held out, months 5–7 calibrate, months 0–4 train.
+    let window = 90 * DAY_MICROS;
+    assert_eq!(conv.split.test_as_of, 11 * MONTH - window);
+    assert_eq!(conv.split.calibration_as_of, conv.split.test_as_of - window);
+    assert_eq!(conv.split.n_test, 1500);
+    assert_eq!(conv.split.n_calibration, 3 * 1500);
+    assert_eq!(conv.split.n_train, 5 * 1500);
+    // The held-out AUC is close to what the true probabilities achieve on the same deals.
+    let test_rows: Vec<usize> = (0..opps.n_rows())
+        .filter(|&i| opps.closed_at[i] >= conv.split.test_as_of as f64)
         .collect();
     let truth: Vec<f64> = test_rows.iter().map(|&i| planted(i % 1500, 8).3).collect();
     let outcome: Vec<bool> = test_rows
         .iter()
-        .map(|&i| t.label("converted_90d").unwrap()[i] == 1.0)
+        .map(|&i| opps.label("won").unwrap()[i] == 1.0)
         .collect();
     let true_auc = icp_ml::weights::roc_auc(&truth, &outcome).unwrap();
     assert!(
@@ -142,8 +171,8 @@ fn a_planted_model_is_learned_tiered_and_explained() {
 
 #[test]
 fn bundles_round_trip_and_refuse_another_schema() {
-    let t = table(800, 12);
-    let out = run(&t, &fast()).unwrap();
+    let (t, opps) = tables(800, 12);
+    let out = run(&t, Some(&opps), &[], &fast()).unwrap();
     let bundle = &out.bundles[0];
     let dir = std::env::temp_dir().join(format!("icp-scores-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -179,18 +208,19 @@ fn bundles_round_trip_and_refuse_another_schema() {
 
 #[test]
 fn too_few_labels_give_a_labelled_lookalike() {
-    let mut t = table(300, 12);
+    let (t, opps) = tables(300, 12);
     // Customers for the lookalike: accounts with a past win.
-    let wins: Vec<f64> = (0..t.n_rows()).map(|r| (r % 7 == 0) as u8 as f64).collect();
-    let mut cols = t.features.columns().to_vec();
-    cols.push(Column::numeric("prior_wins", "prior_wins", wins));
-    t.features = Frame::new(cols).unwrap();
-    let out = run(&t, &fast().clone()).map(|o| o.report).unwrap();
+    let wins = |n: usize| (0..n).map(|r| (r % 7 == 0) as u8 as f64).collect();
+    let t = with_column(t.clone(), "prior_wins", wins(t.n_rows()));
+    let opps = with_column(opps.clone(), "prior_wins", wins(opps.n_rows()));
+    let out = run(&t, Some(&opps), &[], &fast())
+        .map(|o| o.report)
+        .unwrap();
     let params = ScoresParams {
         min_wins: 100_000,
         ..fast()
     };
-    let cold = run(&t, &params).unwrap();
+    let cold = run(&t, Some(&opps), &[], &params).unwrap();
     assert!(out.cold_start.is_none());
     let notice = cold.report.cold_start.unwrap();
     assert!(notice.contains("Not enough history"), "{notice}");
@@ -207,7 +237,7 @@ fn too_few_labels_give_a_labelled_lookalike() {
             .collect(),
     )
     .unwrap();
-    let empty = run(&none, &params).unwrap();
+    let empty = run(&none, None, &[], &params).unwrap();
     assert_eq!(empty.report.mode, "none");
     assert!(empty.reasons.is_empty());
     assert!(
@@ -217,4 +247,64 @@ fn too_few_labels_give_a_labelled_lookalike() {
             .unwrap()
             .contains("nothing to look alike to")
     );
+}
+
+#[test]
+fn monotone_constraints_reach_the_boosted_trees() {
+    let (t, opps) = tables(1000, 12);
+    let params = ScoresParams {
+        candidates: vec![Candidate::Gbm {
+            n_trees: 80,
+            learning_rate: 0.1,
+            max_leaves: 8,
+            min_data_in_leaf: 20,
+        }],
+        // A column name and a source field (`pricing_page` covers `pricing_page_30d`).
+        monotone: [("noise".to_string(), -1), ("pricing_page".to_string(), 1)]
+            .into_iter()
+            .collect(),
+        ..fast()
+    };
+    let out = run(&t, Some(&opps), &[], &params).unwrap();
+    let bundle = &out.bundles[0];
+    // Sweep one column over its range for a handful of accounts: the raw score moves only
+    // in the configured direction.
+    for r in [0, 17, 333, 999] {
+        for (column, values, sign) in [
+            (
+                "noise",
+                (0..=20).map(|k| k as f64 / 20.0).collect::<Vec<_>>(),
+                -1.0,
+            ),
+            ("pricing_page_30d", (0..=6).map(f64::from).collect(), 1.0),
+        ] {
+            let rows = vec![r; values.len()];
+            let base = t.features.select_rows(&rows).unwrap();
+            let cols = base
+                .columns()
+                .iter()
+                .map(|c| {
+                    if c.name() == column {
+                        Column::numeric(column, c.source(), values.clone())
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+            let raw = bundle.score(&Frame::new(cols).unwrap()).unwrap().raw;
+            assert!(
+                raw.windows(2).all(|w| sign * (w[1] - w[0]) >= -1e-12),
+                "{column} of row {r}: {raw:?}"
+            );
+        }
+    }
+    let unknown = ScoresParams {
+        monotone: [("shoe_size".to_string(), 1)].into_iter().collect(),
+        ..fast()
+    };
+    let err = run(&t, Some(&opps), &[], &unknown)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("`shoe_size` is neither"), "{err}");
 }

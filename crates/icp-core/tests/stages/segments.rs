@@ -134,7 +134,11 @@ fn segments_recover_the_archetypes_and_keep_their_ids() {
     let latest = std::fs::read_dir(out.join("features"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("asof=") && n.ends_with(".parquet"))
+        })
         .max()
         .unwrap();
     let table = read_table(&[&latest]).unwrap();

@@ -209,3 +209,67 @@ fn labels_past_the_end_of_the_data_are_null_and_known_ones_are_not() {
         "some accounts open deals: {summary:?}"
     );
 }
+
+/// The string value of row `r` of a column.
+fn text(b: &RecordBatch, name: &str, r: usize) -> String {
+    let col = datafusion::arrow::compute::cast(
+        b.column_by_name(name).unwrap(),
+        &arrow_schema::DataType::Utf8,
+    )
+    .unwrap();
+    arrow_array::cast::AsArray::as_string::<i32>(&col)
+        .value(r)
+        .to_string()
+}
+
+#[test]
+fn each_deal_sees_exactly_the_snapshot_of_its_creation_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = company(dir.path());
+    let b = with_user_sql(FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap());
+    let (_, end) = b.data_range().unwrap().unwrap();
+    let deals = b.opportunity_snapshot().unwrap();
+    assert!(deals.num_rows() > 50, "{} deals", deals.num_rows());
+    let (features, _) = split(&b.snapshot(end, end).unwrap());
+    let names: Vec<String> = deals
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|n| n != "row_id" && n != "closed_micros" && !n.starts_with("label_"))
+        .collect();
+    assert_eq!(
+        names, features,
+        "the same feature columns in the same order"
+    );
+    let won = deals.column_by_name("label_won").unwrap();
+    assert!(won.null_count() < deals.num_rows(), "some deals are closed");
+    // Eight deals spread over the table: each row equals its account's row in a snapshot
+    // taken at the deal's creation, column by column (user features included).
+    let created = datafusion::arrow::compute::cast(
+        deals.column_by_name("as_of_micros").unwrap(),
+        &arrow_schema::DataType::Int64,
+    )
+    .unwrap();
+    let created = created
+        .as_any()
+        .downcast_ref::<arrow_array::Int64Array>()
+        .unwrap();
+    let n = deals.num_rows();
+    for r in (0..8).map(|k| k * (n - 1) / 7) {
+        let t = created.value(r);
+        let account = text(&deals, "account_id", r);
+        let snap = b.snapshot(t, end).unwrap();
+        let s = (0..snap.num_rows())
+            .find(|&i| text(&snap, "account_id", i) == account)
+            .unwrap();
+        for f in &features {
+            assert_eq!(
+                deals.column_by_name(f).unwrap().slice(r, 1).to_data(),
+                snap.column_by_name(f).unwrap().slice(s, 1).to_data(),
+                "deal {} ({account} at {t}): feature {f}",
+                text(&deals, "row_id", r)
+            );
+        }
+    }
+}

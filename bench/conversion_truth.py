@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The conversion model of a demo (or `icp run`) workspace against the generator's truth.
+
+Usage: bench/conversion.sh WORKSPACE   (installs pandas, pyarrow, lightgbm, scipy into
+bench/.venv and runs this script)
+
+Reads WORKSPACE/out/scores.json (the held-out deals with the model's calibrated probability),
+WORKSPACE/truth/opportunities.csv (each deal's true win probability) and
+WORKSPACE/out/features/opportunities.parquet (every deal's features at its creation), and
+prints:
+- the ROC-AUC of the model and of the true probabilities on the same held-out deals;
+- the observed win rate per tier (from the report);
+- the learnable ceiling: LightGBM regressing the *true* log-odds (no outcome noise) on the
+  same features from every deal outside the held-out period, scored on the held-out deals;
+- the rank correlation (Spearman) between icp's mean |SHAP| per source field and the mean
+  |SHAP| per field of that ceiling model, i.e. how far icp's drivers are the true ones.
+"""
+import json
+import re
+import sys
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from scipy.stats import spearmanr
+from sklearn.metrics import roc_auc_score
+
+
+def source_field(column):
+    """The source field of a feature column, as icp sums reasons (windows and flags folded)."""
+    if column.startswith("tech_"):
+        return "technologies"
+    m = re.match(r"^(.*)_(\d+)d$", column)
+    return m.group(1) if m else column
+
+
+def main(ws):
+    report = json.load(open(f"{ws}/out/scores.json"))
+    conv = next(t for t in report["tasks"] if t["task"]["name"] == "conversion")
+    truth = pd.read_csv(f"{ws}/truth/opportunities.csv").set_index("opportunity_id")
+    held = pd.DataFrame(conv["held_out"]).set_index("id")
+    held["truth"] = truth.loc[held.index, "true_win_probability"]
+    auc_model = roc_auc_score(held.outcome, held.probability)
+    auc_truth = roc_auc_score(held.outcome, held.truth)
+    print(f"held-out deals: {len(held)} ({int(held.outcome.sum())} won), closed from "
+          f"{pd.to_datetime(conv['split']['test_as_of'], unit='us').date()}")
+    print(f"ROC-AUC model {auc_model:.4f}, true probabilities {auc_truth:.4f}, "
+          f"difference {auc_truth - auc_model:+.4f}")
+    print("win rate by tier: " + ", ".join(
+        f"{t['tier']} {t['rate']:.3f} ({t['positives']}/{t['n']})" for t in conv["tiers"]))
+
+    deals = pq.read_table(f"{ws}/out/features/opportunities.parquet").to_pandas()
+    deals = deals[deals.row_id.isin(truth.index)]
+    keys = {"row_id", "account_id", "as_of_micros", "closed_micros", "label_won", "label_amount"}
+    features = [c for c in deals.columns if c not in keys]
+    x = deals[features].copy()
+    for c in features:
+        if not pd.api.types.is_numeric_dtype(x[c]):
+            x[c] = x[c].astype("category")
+    p = truth.loc[deals.row_id, "true_win_probability"].to_numpy()
+    logit = np.log(p / (1 - p))
+    test = deals.row_id.isin(held.index).to_numpy()
+    oracle = lgb.LGBMRegressor(n_estimators=600, learning_rate=0.05, num_leaves=31, verbose=-1)
+    oracle.fit(x[~test], logit[~test])
+    pred = oracle.predict(x[test])
+    y = held.loc[deals.row_id[test], "outcome"].to_numpy()
+    r2 = 1 - np.var(logit[test] - pred) / np.var(logit[test])
+    print(f"learnable ceiling (LightGBM on the true log-odds): ROC-AUC {roc_auc_score(y, pred):.4f}, "
+          f"R² of the true log-odds {r2:.3f}")
+
+    contrib = oracle.predict(x[test], pred_contrib=True)[:, :-1]
+    true_imp = pd.Series(np.abs(contrib).mean(axis=0), index=features)
+    true_imp = true_imp.groupby(true_imp.index.map(source_field)).sum()
+    icp_imp = pd.Series(dict((f, v) for f, v in conv["importance"]))
+    common = icp_imp.index.intersection(true_imp.index)
+    rho = spearmanr(icp_imp[common], true_imp[common]).statistic
+    print(f"Spearman rank correlation of field importance with the true drivers: {rho:.3f} "
+          f"over {len(common)} fields")
+    print("top fields, icp:  " + ", ".join(icp_imp[common].sort_values(ascending=False).index[:8]))
+    print("top fields, truth: " + ", ".join(true_imp[common].sort_values(ascending=False).index[:8]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
