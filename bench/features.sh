@@ -2,8 +2,9 @@
 # Feature snapshots: icp (DataFusion SQL) vs the same aggregation in polars, on the company of
 # `icp generate --accounts 100000 --months 24 --seed 1` (~9.5M event rows). The driver
 # (crates/icp-features/examples/features_bench.rs) ingests the CSVs into clean Parquet once
-# (not timed), then times one as-of snapshot (the latest complete month) and the whole monthly
-# series written to the feature store; polars (PyPI, into bench/.venv) reads the same clean
+# (not timed), then times one as-of snapshot (the latest complete month), the per-deal table
+# (every opportunity as of its creation) and the whole monthly series written to the feature
+# store; polars (PyPI, into bench/.venv) reads the same clean
 # Parquet and computes the engagement windows per event type, recency, active days, contacts,
 # velocity, decayed total, sales, subscription and support aggregates for the same moment.
 # Records the figures in docs/benchmarks.md between <!-- features:begin --> and
@@ -63,6 +64,7 @@ section=$(mktemp)
   printf '| icp, one as-of snapshot | %s | %.2f | %.2f |\n' "$rows" "$one" "$one_cpu"
   printf '| polars, one as-of snapshot (subset) | %s | %.2f | %.2f |\n' "$polars_rows" "$polars_secs" "$polars_cpu"
   printf '| ratio (icp / polars) | | %.2f× | %.2f× |\n' "$(python3 -c "print($one / $polars_secs)")" "$(python3 -c "print($one_cpu / max($polars_cpu, 1e-9))")"
+  printf '| icp, per-deal table: %s deals, each as of its creation | %s | %.2f | %.2f |\n' "$(field "$ours" deals)" "$(field "$ours" deals)" "$(field "$ours" deals_seconds)" "$(field "$ours" deals_cpu_seconds)"
   if [ "$n" != 0 ]; then
     printf '| icp, monthly series: %s snapshots written to the store | %s | %.2f | %.2f |\n' "$n" "$rows" "$series" "$series_cpu"
   fi

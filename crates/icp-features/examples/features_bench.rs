@@ -1,6 +1,7 @@
 //! Benchmark driver for `bench/features.sh`: ingests a generated workspace into clean Parquet
-//! (not timed), then times one as-of snapshot (the latest complete month) and the full monthly
-//! series with every snapshot written to the feature store. Prints one JSON line with wall and
+//! (not timed), then times one as-of snapshot (the latest complete month), the per-deal table
+//! (every opportunity's account as of the deal's creation) and the full monthly series with
+//! every snapshot written to the feature store. Prints one JSON line with wall and
 //! CPU seconds (user + system, from /proc/self/stat: on a machine shared with other work the
 //! CPU time is the steadier figure).
 //!
@@ -67,6 +68,14 @@ fn main() -> anyhow::Result<()> {
     let one_cpu = cpu_seconds() - cpu;
     eprintln!("one snapshot: {one_secs:.1} s wall, {one_cpu:.1} s CPU");
     let (started, cpu) = (Instant::now(), cpu_seconds());
+    let deals = builder.opportunity_snapshot()?;
+    let deals_secs = started.elapsed().as_secs_f64();
+    let deals_cpu = cpu_seconds() - cpu;
+    eprintln!(
+        "per-deal table ({} deals): {deals_secs:.1} s wall, {deals_cpu:.1} s CPU",
+        deals.num_rows()
+    );
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let store = out.join("features");
     let plan = if series { plan } else { Vec::new() };
     for &t in &plan {
@@ -85,6 +94,9 @@ fn main() -> anyhow::Result<()> {
             "setup_cpu_seconds": setup_cpu,
             "one_snapshot_seconds": one_secs,
             "one_snapshot_cpu_seconds": one_cpu,
+            "deals": deals.num_rows(),
+            "deals_seconds": deals_secs,
+            "deals_cpu_seconds": deals_cpu,
             "snapshots": plan.len(),
             "series": series,
             "series_seconds": series_secs,

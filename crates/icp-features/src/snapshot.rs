@@ -470,11 +470,11 @@ impl FeatureBuilder {
             })?;
             let days = days.as_primitive::<Float64Type>();
             let ended = numbers_i64(Some(b.column(2)));
-            for i in 0..b.num_rows() {
+            for (i, &ended) in ended.iter().enumerate() {
                 out.push(SubscriptionSpan {
                     account_id: ids.value(i).to_string(),
                     days: days.value(i).max(0.0),
-                    ended: ended[i] == 1,
+                    ended: ended == 1,
                 });
             }
         }
@@ -503,14 +503,12 @@ impl FeatureBuilder {
     /// One row per opportunity with a creation date, its account's features as of that
     /// moment (strictly before it: the same definitions as a snapshot's), then
     /// `closed_micros`, `label_won` (1 won, 0 lost, NULL still open) and `label_amount` (the
-    /// deal's amount). Keys first:
-    /// `row_id` (the opportunity id), `account_id` (canonical), `as_of_micros` (creation).
-    /// Rows are ordered by opportunity id.
+    /// deal's amount). Keys first: `row_id` (the opportunity id), `account_id` (canonical),
+    /// `as_of_micros` (creation). Rows are ordered by opportunity id.
     pub fn opportunity_snapshot(&self) -> Result<RecordBatch> {
         let context = "listing opportunities for their as-of features";
         let rows = self.query(
-            &format!(
-                "SELECT o.opportunity_id AS row_id,
+            "SELECT o.opportunity_id AS row_id,
                    COALESCE(m.into_id, o.account_id) AS account_id,
                    CAST(o.created_at AS BIGINT) AS t,
                    CASE WHEN o.status IN ('won', 'lost') THEN CAST(o.closed_at AS BIGINT) END AS closed_micros,
@@ -519,8 +517,7 @@ impl FeatureBuilder {
                  FROM opportunities o LEFT JOIN icp_merged m ON o.account_id = m.account_id
                  WHERE o.created_at IS NOT NULL AND o.opportunity_id IS NOT NULL
                    AND COALESCE(m.into_id, o.account_id) IN (SELECT account_id FROM accounts)
-                 ORDER BY row_id"
-            ),
+                 ORDER BY row_id",
             context,
         )?;
         let schema = match rows.first() {

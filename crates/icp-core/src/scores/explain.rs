@@ -12,6 +12,7 @@
 //! - **Interactions**: mean |Φᵢⱼ + Φⱼᵢ| of the exact SHAP interaction values (boosted trees)
 //!   among the most important recipe columns, summed per pair of source fields.
 
+use super::learner::Learner;
 use crate::Result;
 use icp_ml::Matrix;
 use icp_ml::recipe::{ColumnData, Frame, Recipe};
@@ -183,12 +184,13 @@ pub fn partial_dependence(
 }
 
 /// The strongest interactions between source fields among the `INTERACTION_COLUMNS` recipe
-/// columns of largest mean |SHAP| (`importance`, one per recipe column), from `interactions`.
+/// columns of largest mean |SHAP| (`importance`, one per recipe column), from the learner's
+/// exact interaction values (none for learners without them).
 pub fn interactions(
     recipe: &Recipe,
     x: &Matrix,
     importance: &[f64],
-    compute: &dyn Fn(&Matrix, &[usize]) -> Option<icp_ml::Result<icp_ml::boost::ShapInteractions>>,
+    learner: &Learner,
 ) -> Result<Vec<Interaction>> {
     let mut order: Vec<usize> = (0..importance.len()).collect();
     order.sort_by(|&a, &b| importance[b].total_cmp(&importance[a]));
@@ -199,7 +201,7 @@ pub fn interactions(
         .flat_map(|&r| x.row(r).unwrap_or(&[]).to_vec())
         .collect();
     let sample = Matrix::new(data, rows.len(), x.n_cols())?;
-    let Some(values) = compute(&sample, &order) else {
+    let Some(values) = learner.interactions(&sample, &order) else {
         return Ok(Vec::new());
     };
     let outputs = recipe.output_columns();

@@ -801,9 +801,7 @@ fn train_task(
                 .sum::<f64>()
         })
         .collect();
-    let interactions = explain::interactions(&recipe, &x_test, &per_column, &|x, f| {
-        model.interactions(x, f)
-    })?;
+    let interactions = explain::interactions(&recipe, &x_test, &per_column, &model)?;
     let report = TaskReport {
         task,
         split: Split {
