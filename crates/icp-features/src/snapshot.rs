@@ -88,7 +88,12 @@ pub struct FeatureBuilder {
     event_types: Vec<String>,
     technologies: Vec<Technology>,
     user: Option<UserFeatures>,
+    max_paired_rows: usize,
 }
+
+/// Default cap on the account events paired with deals in one per-deal query (about 0.5 GB of
+/// intermediate rows).
+pub const MAX_PAIRED_ROWS: usize = 4_000_000;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -212,6 +217,7 @@ impl FeatureBuilder {
             event_types: Vec::new(),
             technologies: Vec::new(),
             user: None,
+            max_paired_rows: MAX_PAIRED_ROWS,
         };
         builder.query(EVENTS_RESOLVED, "creating events_resolved")?;
         builder.query(
@@ -535,13 +541,33 @@ impl FeatureBuilder {
                 message: e.to_string(),
             }
         })?;
-        let _ = self.ctx.deregister_table(sql::AS_OF_TABLE);
-        self.ctx
-            .register_batch(sql::AS_OF_TABLE, table.clone())
-            .map_err(engine(context))?;
-        let base = self.builtin(AsOf::PerRow, "building the opportunities' features");
-        let _ = self.ctx.deregister_table(sql::AS_OF_TABLE);
-        let base = base?;
+        // Each deal is paired with its account's events: run the deals in chunks whose
+        // accounts hold at most `max_paired_rows` events together, so memory stays bounded
+        // (one query over 100k accounts' deals paired ~10M events many times over and ran
+        // out of 24 GB).
+        let mut parts = Vec::new();
+        for (offset, len) in self.deal_chunks(&table)? {
+            let _ = self.ctx.deregister_table(sql::AS_OF_TABLE);
+            self.ctx
+                .register_batch(sql::AS_OF_TABLE, table.slice(offset, len))
+                .map_err(engine(context))?;
+            let part = self.builtin(AsOf::PerRow, "building the opportunities' features");
+            let _ = self.ctx.deregister_table(sql::AS_OF_TABLE);
+            parts.push(part?);
+        }
+        let base = match parts.first() {
+            Some(first) => datafusion::arrow::compute::concat_batches(&first.schema(), &parts)
+                .map_err(|e| Error::Engine {
+                    context: context.into(),
+                    message: e.to_string(),
+                })?,
+            None => {
+                return Err(Error::Engine {
+                    context: context.into(),
+                    message: "no chunk of deals was built".into(),
+                });
+            }
+        };
         match &self.user {
             Some(user) => {
                 let t = numbers_i64(base.column_by_name("as_of_micros"));
@@ -549,6 +575,50 @@ impl FeatureBuilder {
             }
             None => Ok(base),
         }
+    }
+
+    /// Consecutive chunks `(offset, len)` of the deals in `table` (columns `row_id`,
+    /// `account_id`, …) whose accounts hold at most `max_paired_rows` events together (a
+    /// single deal may exceed it alone); one empty chunk when there are no deals.
+    fn deal_chunks(&self, table: &RecordBatch) -> Result<Vec<(usize, usize)>> {
+        let context = "counting events per account";
+        let mut events: std::collections::HashMap<String, usize> = Default::default();
+        for b in self.query(
+            &format!(
+                "SELECT account_id, COUNT(*) AS n FROM {} WHERE account_id IS NOT NULL \
+                 GROUP BY account_id",
+                sql::EVENTS_TABLE
+            ),
+            context,
+        )? {
+            let ids = utf8(b.column(0), context)?;
+            let ids = ids.as_string::<i32>();
+            let n = numbers_i64(Some(b.column(1)));
+            for (i, &n) in n.iter().enumerate() {
+                events.insert(ids.value(i).to_string(), n.max(0) as usize);
+            }
+        }
+        let ids = utf8(table.column(1), context)?;
+        let ids = ids.as_string::<i32>();
+        let mut chunks = Vec::new();
+        let (mut start, mut paired) = (0, 0);
+        for i in 0..table.num_rows() {
+            let n = 1 + events.get(ids.value(i)).copied().unwrap_or(0);
+            if i > start && paired + n > self.max_paired_rows {
+                chunks.push((start, i - start));
+                (start, paired) = (i, 0);
+            }
+            paired += n;
+        }
+        chunks.push((start, table.num_rows() - start));
+        Ok(chunks)
+    }
+
+    /// Caps the events paired with deals in one query of
+    /// [`FeatureBuilder::opportunity_snapshot`] (default [`MAX_PAIRED_ROWS`]); the result
+    /// does not depend on it.
+    pub fn set_max_paired_rows(&mut self, n: usize) {
+        self.max_paired_rows = n.max(1);
     }
 
     /// The built-in feature query at `as_of`, as one batch.

@@ -226,10 +226,13 @@ fn text(b: &RecordBatch, name: &str, r: usize) -> String {
 fn each_deal_sees_exactly_the_snapshot_of_its_creation_moment() {
     let dir = tempfile::tempdir().unwrap();
     let clean = company(dir.path());
-    let b = with_user_sql(FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap());
+    let mut b = with_user_sql(FeatureBuilder::from_clean_dir(&clean, &[], &[]).unwrap());
     let (_, end) = b.data_range().unwrap().unwrap();
     let deals = b.opportunity_snapshot().unwrap();
     assert!(deals.num_rows() > 50, "{} deals", deals.num_rows());
+    // Run in chunks of a few hundred paired events, the table is the same.
+    b.set_max_paired_rows(300);
+    assert_eq!(b.opportunity_snapshot().unwrap(), deals);
     let (features, _) = split(&b.snapshot(end, end).unwrap());
     let names: Vec<String> = deals
         .schema()
