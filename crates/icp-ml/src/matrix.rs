@@ -69,6 +69,34 @@ impl Matrix {
         (row < self.n_rows).then(|| &self.data[row * self.n_cols..(row + 1) * self.n_cols])
     }
 
+    /// The rows `rows` (in that order, repeats allowed) as a new matrix; errors on a row out
+    /// of bounds.
+    pub fn select_rows(&self, rows: &[usize]) -> Result<Matrix> {
+        let mut data = Vec::with_capacity(rows.len() * self.n_cols);
+        for &index in rows {
+            let row = self.row(index).ok_or(Error::OutOfRange {
+                what: "row",
+                index,
+                len: self.n_rows,
+            })?;
+            data.extend_from_slice(row);
+        }
+        Ok(Matrix {
+            data,
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+        })
+    }
+
+    /// Evenly spaced row indices of an `n`-row table, at most `max` of them (every row when
+    /// `n ≤ max`): row `⌊i·n/max⌋` for `i < max`.
+    pub fn evenly_spaced(n: usize, max: usize) -> Vec<usize> {
+        if n <= max {
+            return (0..n).collect();
+        }
+        (0..max).map(|i| i * n / max).collect()
+    }
+
     /// A copy of column `col`, or `None` out of bounds.
     pub fn column(&self, col: usize) -> Option<Vec<f64>> {
         (col < self.n_cols).then(|| {
@@ -82,6 +110,16 @@ impl Matrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_selected_and_sampled_evenly() {
+        let m = Matrix::new((0..8).map(f64::from).collect(), 4, 2).unwrap();
+        let s = m.select_rows(&[3, 0, 3]).unwrap();
+        assert_eq!(s.as_slice(), &[6.0, 7.0, 0.0, 1.0, 6.0, 7.0]);
+        assert!(m.select_rows(&[4]).is_err());
+        assert_eq!(Matrix::evenly_spaced(3, 5), vec![0, 1, 2]);
+        assert_eq!(Matrix::evenly_spaced(10, 4), vec![0, 2, 5, 7]);
+    }
 
     #[test]
     fn row_major_layout() {

@@ -61,14 +61,6 @@ pub struct Interaction {
     pub strength: f64,
 }
 
-/// Evenly spaced rows, at most `max`.
-pub fn sample_rows(n: usize, max: usize) -> Vec<usize> {
-    if n <= max {
-        return (0..n).collect();
-    }
-    (0..max).map(|i| i * n / max).collect()
-}
-
 /// `frame` with every column of `field` taken from `shuffled` (same rows, permuted).
 fn with_field(frame: &Frame, shuffled: &Frame, field: &str) -> Result<Frame> {
     let cols = frame
@@ -97,7 +89,7 @@ pub fn permutation_importance(
     fields: &[String],
     seed: u64,
 ) -> Result<Vec<PermutationImportance>> {
-    let rows = sample_rows(frame.n_rows(), MAX_ROWS);
+    let rows = Matrix::evenly_spaced(frame.n_rows(), MAX_ROWS);
     let frame = frame.select_rows(&rows)?;
     let y: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
     let Ok(base) = roc_auc(&score(&frame)?, &y) else {
@@ -149,7 +141,7 @@ pub fn partial_dependence(
     if grid.len() < 2 {
         return Ok(None);
     }
-    let rows = sample_rows(frame.n_rows(), PDP_ROWS);
+    let rows = Matrix::evenly_spaced(frame.n_rows(), PDP_ROWS);
     let sample = frame.select_rows(&rows)?;
     let source = sample.column(column).map(|c| c.source().to_string());
     let (mut average, mut ice) = (Vec::new(), vec![Vec::new(); rows.len().min(ICE_CURVES)]);
@@ -195,12 +187,7 @@ pub fn interactions(
     let mut order: Vec<usize> = (0..importance.len()).collect();
     order.sort_by(|&a, &b| importance[b].total_cmp(&importance[a]));
     order.truncate(INTERACTION_COLUMNS);
-    let rows = sample_rows(x.n_rows(), INTERACTION_ROWS);
-    let data: Vec<f64> = rows
-        .iter()
-        .flat_map(|&r| x.row(r).unwrap_or(&[]).to_vec())
-        .collect();
-    let sample = Matrix::new(data, rows.len(), x.n_cols())?;
+    let sample = x.select_rows(&Matrix::evenly_spaced(x.n_rows(), INTERACTION_ROWS))?;
     let Some(values) = learner.interactions(&sample, &order) else {
         return Ok(Vec::new());
     };

@@ -65,14 +65,19 @@ pub struct DealSizeBundle {
 impl DealSizeBundle {
     /// Predicted amount of a deal for each row of `frame` (features as of the deal).
     pub fn predict(&self, frame: &Frame) -> Result<Vec<f64>> {
+        Ok(self.amounts(&self.log_predict(frame)?))
+    }
+
+    /// The model's log amount for each row of `frame`.
+    fn log_predict(&self, frame: &Frame) -> Result<Vec<f64>> {
         let x = self.recipe.transform(frame)?;
         self.model.check_input(&x)?;
-        Ok(self
-            .model
-            .predict(&x)
-            .into_iter()
-            .map(|v| (v + self.smearing).exp())
-            .collect())
+        Ok(self.model.predict(&x))
+    }
+
+    /// Mean amounts from log predictions.
+    fn amounts(&self, log: &[f64]) -> Vec<f64> {
+        log.iter().map(|v| (v + self.smearing).exp()).collect()
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -150,16 +155,11 @@ pub fn train_deal_size(
         smearing: residual_var / 2.0,
         model,
     };
-    let test_frame = opportunities.features.select_rows(&test)?;
-    let predicted = bundle.predict(&test_frame)?;
+    let log_pred = bundle.log_predict(&opportunities.features.select_rows(&test)?)?;
+    let predicted = bundle.amounts(&log_pred);
     let actual: Vec<f64> = test.iter().map(|&r| amount[r]).collect();
-    let mut train_amounts: Vec<f64> = train.iter().map(|&r| amount[r]).collect();
-    let baseline = median(&mut train_amounts);
-    let log_pred: Vec<f64> = bundle
-        .model
-        .predict(&bundle.recipe.transform(&test_frame)?)
-        .into_iter()
-        .collect();
+    let train_amounts: Vec<f64> = train.iter().map(|&r| amount[r]).collect();
+    let baseline = median(&train_amounts);
     let report = DealSizeReport {
         n_train: train.len(),
         n_validation: valid.len(),
@@ -251,13 +251,9 @@ pub fn lifetime_values(
     Ok(Ok((ltv, report)))
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
+/// Median, `NaN` for no (or a non-finite) value.
+fn median(v: &[f64]) -> f64 {
+    icp_ml::stats::median(v).ok().flatten().unwrap_or(f64::NAN)
 }
 
 fn mean_abs(p: &[f64], a: &[f64]) -> f64 {
@@ -265,13 +261,13 @@ fn mean_abs(p: &[f64], a: &[f64]) -> f64 {
 }
 
 fn median_ape(p: &[f64], a: &[f64]) -> f64 {
-    let mut e: Vec<f64> = p
+    let e: Vec<f64> = p
         .iter()
         .zip(a)
         .filter(|(_, a)| **a != 0.0)
         .map(|(p, a)| ((p - a) / a).abs())
         .collect();
-    median(&mut e)
+    median(&e)
 }
 
 fn r_squared(p: &[f64], a: &[f64]) -> f64 {
@@ -287,8 +283,8 @@ mod tests {
 
     #[test]
     fn error_measures_have_known_values() {
-        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert_eq!(mean_abs(&[1.0, 3.0], &[2.0, 2.0]), 1.0);
         assert_eq!(
             median_ape(&[110.0, 50.0, 100.0], &[100.0, 100.0, 100.0]),

@@ -126,20 +126,8 @@ const WARD_SAMPLE_ROWS: usize = 2_000;
 
 fn ward_check(x: &Matrix, labels: &[usize], ids: &[String], k: usize) -> crate::Result<WardCheck> {
     let n = x.n_rows();
-    let rows: Vec<usize> = if n > WARD_SAMPLE_ROWS {
-        let step = n as f64 / WARD_SAMPLE_ROWS as f64;
-        (0..WARD_SAMPLE_ROWS)
-            .map(|i| (i as f64 * step) as usize)
-            .collect()
-    } else {
-        (0..n).collect()
-    };
-    let d = x.n_cols();
-    let sample: Vec<f64> = rows
-        .iter()
-        .flat_map(|&i| x.as_slice()[i * d..(i + 1) * d].iter().copied())
-        .collect();
-    let sample = Matrix::new(sample, rows.len(), d).map_err(ml)?;
+    let rows = Matrix::evenly_spaced(n, WARD_SAMPLE_ROWS);
+    let sample = x.select_rows(&rows).map_err(ml)?;
     let dendrogram = ward(&sample).map_err(ml)?;
     let cut = dendrogram.cut(k.min(rows.len())).map_err(ml)?;
     let segments: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
