@@ -36,10 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let model = match variant {
         "minibatch" => MiniBatchKMeans::params(k).seed(0).fit(&x)?,
         v => {
-            let algorithm = if v == "lloyd" {
-                Algorithm::Lloyd
-            } else {
-                Algorithm::Hamerly
+            let algorithm = match v {
+                "lloyd" => Algorithm::Lloyd,
+                _ => Algorithm::Hamerly,
             };
             KMeans::params(k)
                 .n_init(n_init)

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{Algorithm, KMeansParams, MiniBatchKMeansParams};
-use super::util::{CHUNK_ROWS, Rng, check_finite, sq_dist, with_simd};
+use super::util::{CHUNK_ROWS, Rng, check_finite, sq_dist, sq_dists, with_simd};
 use crate::progress::{NoProgress, Progress};
 use crate::{Error, Matrix, Result};
 
@@ -333,6 +333,7 @@ impl MiniBatchKMeansParams {
         let mut batch_counts = vec![0.0f64; k];
         let (mut ewa, mut best_ewa, mut no_improvement) = (f64::NAN, f64::INFINITY, 0usize);
         let (mut n_iter, mut converged) = (0, false);
+        let mut dists = vec![0.0; k];
         for step in 0..n_steps {
             sums.fill(0.0);
             batch_counts.fill(0.0);
@@ -340,7 +341,7 @@ impl MiniBatchKMeansParams {
             for _ in 0..batch {
                 let r = rng.below(n);
                 let row = &data[r * d..(r + 1) * d];
-                let (j, d2) = nearest(row, &centers, d);
+                let (j, d2) = nearest(row, &centers, &mut dists);
                 batch_inertia += d2;
                 batch_counts[j] += 1.0;
                 for (s, v) in sums[j * d..(j + 1) * d].iter_mut().zip(row) {
@@ -413,10 +414,10 @@ fn mean_column_variance(data: &[f64], d: usize) -> f64 {
 
 /// Index and squared distance of the nearest centre (lowest index on a tie).
 #[inline]
-fn nearest(row: &[f64], centers: &[f64], d: usize) -> (usize, f64) {
+fn nearest(row: &[f64], centers: &[f64], dists: &mut [f64]) -> (usize, f64) {
+    sq_dists(row, centers, dists);
     let mut best = (0, f64::INFINITY);
-    for (j, c) in centers.chunks_exact(d).enumerate() {
-        let d2 = sq_dist(row, c);
+    for (j, &d2) in dists.iter().enumerate() {
         if d2 < best.1 {
             best = (j, d2);
         }
@@ -431,15 +432,19 @@ fn nearest_all(data: &[f64], d: usize, centers: &[f64]) -> (Vec<usize>, f64) {
         .par_chunks(CHUNK_ROWS * d)
         .zip(labels.par_chunks_mut(CHUNK_ROWS))
         .map(|(xc, lc)| {
-            with_simd(|| {
-                let mut s = 0.0;
-                for (row, l) in xc.chunks_exact(d).zip(lc.iter_mut()) {
-                    let (j, d2) = nearest(row, centers, d);
-                    *l = j;
-                    s += d2;
-                }
-                s
-            })
+            with_simd(
+                #[inline(always)]
+                || {
+                    let mut s = 0.0;
+                    let mut dists = vec![0.0; centers.len() / d];
+                    for (row, l) in xc.chunks_exact(d).zip(lc.iter_mut()) {
+                        let (j, d2) = nearest(row, centers, &mut dists);
+                        *l = j;
+                        s += d2;
+                    }
+                    s
+                },
+            )
         })
         .collect();
     (labels, partial.iter().sum())
@@ -459,18 +464,22 @@ pub(crate) fn kmeans_plus_plus(data: &[f64], d: usize, k: usize, rng: &mut Rng) 
         .par_chunks(CHUNK_ROWS * d)
         .zip(closest.par_chunks_mut(CHUNK_ROWS))
         .map(|(xc, cc)| {
-            with_simd(|| {
-                let c0 = &centers[..d];
-                let mut s = 0.0;
-                for (row, c) in xc.chunks_exact(d).zip(cc.iter_mut()) {
-                    *c = sq_dist(row, c0);
-                    s += *c;
-                }
-                s
-            })
+            with_simd(
+                #[inline(always)]
+                || {
+                    let c0 = &centers[..d];
+                    let mut s = 0.0;
+                    for (row, c) in xc.chunks_exact(d).zip(cc.iter_mut()) {
+                        *c = sq_dist(row, c0);
+                        s += *c;
+                    }
+                    s
+                },
+            )
         })
         .collect();
     let mut pot: f64 = partial.iter().sum();
+    let mut cand_dists = vec![0.0; n * n_trials];
     let mut targets = vec![0.0; n_trials];
     let mut candidates = vec![0usize; n_trials];
     for _ in 1..k {
@@ -488,23 +497,33 @@ pub(crate) fn kmeans_plus_plus(data: &[f64], d: usize, k: usize, rng: &mut Rng) 
             }
             candidates[t] = i;
         }
-        let cand_rows: Vec<&[f64]> = candidates
+        let cand_rows: Vec<f64> = candidates
             .iter()
-            .map(|&c| &data[c * d..(c + 1) * d])
+            .flat_map(|&c| &data[c * d..(c + 1) * d])
+            .copied()
             .collect();
         let partial: Vec<Vec<f64>> = data
             .par_chunks(CHUNK_ROWS * d)
             .zip(closest.par_chunks(CHUNK_ROWS))
-            .map(|(xc, cc)| {
-                with_simd(|| {
-                    let mut pots = vec![0.0; n_trials];
-                    for (row, &c) in xc.chunks_exact(d).zip(cc) {
-                        for (p, cr) in pots.iter_mut().zip(&cand_rows) {
-                            *p += sq_dist(row, cr).min(c);
+            .zip(cand_dists.par_chunks_mut(CHUNK_ROWS * n_trials))
+            .map(|((xc, cc), dc)| {
+                with_simd(
+                    #[inline(always)]
+                    || {
+                        let mut pots = vec![0.0; n_trials];
+                        for ((row, &c), dists) in xc
+                            .chunks_exact(d)
+                            .zip(cc)
+                            .zip(dc.chunks_exact_mut(n_trials))
+                        {
+                            sq_dists(row, &cand_rows, dists);
+                            for (p, dist) in pots.iter_mut().zip(dists.iter()) {
+                                *p += dist.min(c);
+                            }
                         }
-                    }
-                    pots
-                })
+                        pots
+                    },
+                )
             })
             .collect();
         let mut pots = vec![0.0; n_trials];
@@ -519,17 +538,15 @@ pub(crate) fn kmeans_plus_plus(data: &[f64], d: usize, k: usize, rng: &mut Rng) 
                 best = t;
             }
         }
-        let chosen = cand_rows[best];
-        centers.extend_from_slice(chosen);
+        centers.extend_from_slice(&cand_rows[best * d..(best + 1) * d]);
+        // The candidate pass kept each row's distances, so the chosen one is not recomputed.
         closest
             .par_chunks_mut(CHUNK_ROWS)
-            .zip(data.par_chunks(CHUNK_ROWS * d))
-            .for_each(|(cc, xc)| {
-                with_simd(|| {
-                    for (c, row) in cc.iter_mut().zip(xc.chunks_exact(d)) {
-                        *c = c.min(sq_dist(row, chosen));
-                    }
-                })
+            .zip(cand_dists.par_chunks(CHUNK_ROWS * n_trials))
+            .for_each(|(cc, dc)| {
+                for (c, dists) in cc.iter_mut().zip(dc.chunks_exact(n_trials)) {
+                    *c = c.min(dists[best]);
+                }
             });
         pot = pots[best];
     }
@@ -563,6 +580,29 @@ impl Partial {
             sums: vec![0.0; k * d],
             counts: vec![0; k],
             changed: 0,
+        }
+    }
+
+    /// Counts `row` in cluster `l`.
+    fn add_row(&mut self, row: &[f64], l: usize) {
+        let d = row.len();
+        self.counts[l] += 1;
+        for (s, v) in self.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+
+    /// Records that `row` moved from cluster `from` to `to` (a change, for an incremental
+    /// pass).
+    fn move_row(&mut self, row: &[f64], from: usize, to: usize) {
+        let d = row.len();
+        self.changed += 1;
+        self.counts[from] -= 1;
+        self.counts[to] += 1;
+        let (sa, sb) = two_rows(&mut self.sums, from, to, d);
+        for ((x, y), v) in sa.iter_mut().zip(sb.iter_mut()).zip(row) {
+            *x -= v;
+            *y += v;
         }
     }
 
@@ -610,60 +650,58 @@ fn assign(
         .zip(upper.par_chunks_mut(CHUNK_ROWS))
         .zip(lower.par_chunks_mut(CHUNK_ROWS))
         .map(|(((xc, lc), uc), loc)| {
-            with_simd(|| {
-                let mut part = Partial::zero(k, d);
-                for (r, row) in xc.chunks_exact(d).enumerate() {
-                    let a = lc[r];
-                    let mut search = true;
-                    if let Some(m) = moves {
-                        uc[r] += m.shift[a];
-                        loc[r] -= if a == m.max.1 { m.max.2 } else { m.max.0 };
-                        let bound = m.half_gap[a].max(loc[r]);
-                        if uc[r] <= bound {
-                            search = false;
-                        } else {
-                            uc[r] = sq_dist(row, &centers[a * d..(a + 1) * d]).sqrt();
-                            search = uc[r] > bound;
-                        }
-                    }
-                    if search {
-                        let (mut b1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
-                        for (j, c) in centers.chunks_exact(d).enumerate() {
-                            let dist = sq_dist(row, c);
-                            if dist < d1 {
-                                d2 = d1;
-                                d1 = dist;
-                                b1 = j;
-                            } else if dist < d2 {
-                                d2 = dist;
+            with_simd(
+                #[inline(always)]
+                || {
+                    let mut part = Partial::zero(k, d);
+                    let mut dists = vec![0.0; k];
+                    for (r, row) in xc.chunks_exact(d).enumerate() {
+                        prefetch(xc, (r + PREFETCH_ROWS) * d, d);
+                        let a = lc[r];
+                        let mut search = true;
+                        if let Some(m) = moves {
+                            uc[r] += m.shift[a];
+                            loc[r] -= if a == m.max.1 { m.max.2 } else { m.max.0 };
+                            let bound = m.half_gap[a].max(loc[r]);
+                            if uc[r] <= bound {
+                                search = false;
+                            } else {
+                                let own = &mut dists[..1];
+                                sq_dists(row, &centers[a * d..(a + 1) * d], own);
+                                uc[r] = own[0].sqrt();
+                                search = uc[r] > bound;
                             }
                         }
-                        if b1 != a {
-                            part.changed += 1;
-                            lc[r] = b1;
-                            if !full {
-                                part.counts[a] -= 1;
-                                part.counts[b1] += 1;
-                                let (sa, sb) = two_rows(&mut part.sums, a, b1, d);
-                                for ((x, y), v) in sa.iter_mut().zip(sb.iter_mut()).zip(row) {
-                                    *x -= v;
-                                    *y += v;
+                        if search {
+                            sq_dists(row, centers, &mut dists);
+                            let (mut b1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
+                            for (j, &dist) in dists.iter().enumerate() {
+                                if dist < d1 {
+                                    d2 = d1;
+                                    d1 = dist;
+                                    b1 = j;
+                                } else if dist < d2 {
+                                    d2 = dist;
                                 }
                             }
+                            if b1 != a {
+                                lc[r] = b1;
+                                if full {
+                                    part.changed += 1;
+                                } else {
+                                    part.move_row(row, a, b1);
+                                }
+                            }
+                            uc[r] = d1.sqrt();
+                            loc[r] = d2.sqrt();
                         }
-                        uc[r] = d1.sqrt();
-                        loc[r] = d2.sqrt();
-                    }
-                    if full {
-                        let a = lc[r];
-                        part.counts[a] += 1;
-                        for (s, v) in part.sums[a * d..(a + 1) * d].iter_mut().zip(row) {
-                            *s += v;
+                        if full {
+                            part.add_row(row, lc[r]);
                         }
                     }
-                }
-                part
-            })
+                    part
+                },
+            )
         })
         .collect();
     let mut total = Partial::zero(k, d);
@@ -671,6 +709,22 @@ fn assign(
         total.add(p);
     }
     total
+}
+
+/// Half the distance from each centre to its nearest other centre (Hamerly's gap test).
+fn half_gaps(centers: &[f64], d: usize) -> Vec<f64> {
+    let k = centers.len() / d;
+    (0..k)
+        .map(|a| {
+            let ca = &centers[a * d..(a + 1) * d];
+            (0..k)
+                .filter(|&b| b != a)
+                .map(|b| sq_dist(ca, &centers[b * d..(b + 1) * d]))
+                .fold(f64::INFINITY, f64::min)
+                .sqrt()
+                * 0.5
+        })
+        .collect()
 }
 
 /// Rows `a` and `b` (a ≠ b) of a row-major `_ × d` buffer, both mutable.
@@ -787,7 +841,6 @@ pub(crate) fn lloyd(
     let start_inertia = inertia_of(data, d, &centers, &labels);
     let (mut n_iter, mut converged) = (0, false);
     let mut shift = vec![0.0; k];
-    let mut half_gap = vec![f64::INFINITY; k];
     for it in 1..=max_iter {
         // Relocating an empty cluster edits the totals without relabelling: recount after it.
         let relocated = part.counts.contains(&0);
@@ -805,26 +858,13 @@ pub(crate) fn lloyd(
             }
         }
         centers = new;
-        let moves = match algorithm {
-            Algorithm::Lloyd => None,
-            Algorithm::Hamerly => {
-                for j in 0..k {
-                    let cj = &centers[j * d..(j + 1) * d];
-                    half_gap[j] = (0..k)
-                        .filter(|&o| o != j)
-                        .map(|o| sq_dist(cj, &centers[o * d..(o + 1) * d]))
-                        .fold(f64::INFINITY, f64::min)
-                        .sqrt()
-                        * 0.5;
-                }
-                Some(Moves {
-                    shift: &shift,
-                    max,
-                    half_gap: &half_gap,
-                })
-            }
-        };
-        let full = moves.is_none() || relocated;
+        let full = algorithm == Algorithm::Lloyd || relocated;
+        let half_gap = half_gaps(&centers, d);
+        let moves = (algorithm == Algorithm::Hamerly).then_some(Moves {
+            shift: &shift,
+            max,
+            half_gap: &half_gap,
+        });
         let pass = assign(
             data,
             d,
@@ -856,5 +896,24 @@ pub(crate) fn lloyd(
         start_inertia,
         n_iter,
         converged,
+    }
+}
+
+/// How many rows ahead [`prefetch`] asks for.
+const PREFETCH_ROWS: usize = 6;
+
+/// Asks the CPU to start loading `data[from..from + len]` into cache (nothing if out of
+/// range or not x86-64).
+#[inline(always)]
+fn prefetch(data: &[f64], from: usize, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if from + len <= data.len() {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let mut i = 0;
+        while i < len {
+            // SAFETY: a prefetch never faults, and the address is inside `data`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(data.as_ptr().add(from + i).cast()) };
+            i += 8;
+        }
     }
 }

@@ -40,7 +40,12 @@ fn silhouette_values(x: &Matrix, labels: &[usize], k: usize, rows: &[usize]) -> 
         sizes[l] += 1;
     }
     rows.par_chunks(SIL_BLOCK)
-        .flat_map_iter(|block| with_simd(|| silhouette_block(data, d, labels, &sizes, k, block)))
+        .flat_map_iter(|block| {
+            with_simd(
+                #[inline(always)]
+                || silhouette_block(data, d, labels, &sizes, k, block),
+            )
+        })
         .collect()
 }
 
