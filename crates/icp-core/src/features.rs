@@ -11,7 +11,7 @@ use arrow_schema::DataType;
 use icp_data::resolve::{Merge, ResolvedKey};
 use icp_features::{
     FeatureBuilder, FeatureOptions, SnapshotSummary, monthly_as_of,
-    snapshot::{SubscriptionSpan, write_opportunities},
+    snapshot::{Purchase, SubscriptionSpan, write_opportunities},
     summarise, write_snapshot,
 };
 use icp_ml::progress::Progress;
@@ -47,6 +47,9 @@ pub struct FeatureReport {
     /// Each customer's subscription life up to the end of the data (for lifetime value).
     #[serde(skip)]
     pub subscription_spans: Vec<SubscriptionSpan>,
+    /// Every purchase before the end of the data (for transactional lifetime value).
+    #[serde(skip)]
+    pub purchases: Vec<Purchase>,
     /// Missing share per feature in the latest snapshot.
     pub missing: Vec<(String, f64)>,
     /// Per label, the strongest features (largest |AUC − 0.5|), at most 10.
@@ -112,6 +115,7 @@ pub fn build(
     report.opportunities = Some(summarise(&opportunities, end, Some(path)));
     pool(&opportunities, &mut pooled);
     report.subscription_spans = builder.subscription_spans(end)?;
+    report.purchases = builder.purchases(end)?;
     progress.finish();
     if let Some(b) = &last {
         report.missing = feature_names(b)

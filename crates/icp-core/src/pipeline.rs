@@ -219,7 +219,10 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
             let mut outcome = scores::run(
                 &table,
                 opportunities.as_ref(),
-                &f.subscription_spans,
+                &scores::CustomerHistory {
+                    subscription_spans: &f.subscription_spans,
+                    purchases: &f.purchases,
+                },
                 &params,
             )?;
             join_account_columns(&mut outcome.accounts, segments.as_ref(), behaviour.as_ref())?;

@@ -5,7 +5,9 @@
 //! CPU seconds (user + system, from /proc/self/stat: on a machine shared with other work the
 //! CPU time is the steadier figure).
 //!
-//! Usage: `features_bench WORKSPACE OUT_DIR [SERIES]`: SERIES = 0 skips the monthly series.
+//! Usage: `features_bench WORKSPACE OUT_DIR [SERIES]`: SERIES = 0 skips the monthly series;
+//! with `EXPLAIN` set in the environment it first prints `EXPLAIN ANALYZE` of the snapshot
+//! query (per-operator times).
 
 use icp_data::config::{Config, DateOrder};
 use icp_data::parse::parse_timestamp;
@@ -62,6 +64,21 @@ fn main() -> anyhow::Result<()> {
     let end = end + 1;
     let plan = monthly_as_of(start, end);
     let one_t = plan[plan.len().saturating_sub(2)];
+    if std::env::var_os("EXPLAIN").is_some() {
+        let year = 1970 + (one_t / (365.2425 * 86_400e6) as i64) as i32;
+        let as_of = icp_features::sql::AsOf::Moment {
+            t: one_t,
+            data_end: end,
+            year,
+        };
+        let sql =
+            icp_features::sql::snapshot_sql(as_of, builder.event_types(), builder.technologies());
+        let plan = builder.query_batches(&format!("EXPLAIN ANALYZE {sql}"), "explain")?;
+        eprintln!(
+            "{}",
+            datafusion::arrow::util::pretty::pretty_format_batches(&plan)?
+        );
+    }
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let one = builder.snapshot(one_t, end)?;
     let one_secs = started.elapsed().as_secs_f64();

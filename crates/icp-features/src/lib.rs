@@ -15,7 +15,8 @@ pub mod udf;
 pub mod user;
 
 pub use snapshot::{
-    FeatureBuilder, FeatureOptions, SnapshotSummary, monthly_as_of, summarise, write_snapshot,
+    FeatureBuilder, FeatureOptions, Purchase, SnapshotSummary, monthly_as_of, summarise,
+    write_snapshot,
 };
 
 /// Errors of the feature stage.

@@ -11,7 +11,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use icp_data::contract::{self, Table};
 use icp_data::resolve::{Merge, ResolvedKey};
 use serde::Serialize;
@@ -81,6 +81,15 @@ pub struct SubscriptionSpan {
     pub ended: bool,
 }
 
+/// One purchase of a transactional customer ([`FeatureBuilder::purchases`]): an event of a
+/// purchase type (`sql::PURCHASE_EVENT_TYPES`) with a value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Purchase {
+    pub account_id: String,
+    pub micros: i64,
+    pub value: f64,
+}
+
 /// Runs the feature SQL over one workspace's tables.
 pub struct FeatureBuilder {
     ctx: SessionContext,
@@ -94,6 +103,20 @@ pub struct FeatureBuilder {
 /// Default cap on the account events paired with deals in one per-deal query (about 0.5 GB of
 /// intermediate rows).
 pub const MAX_PAIRED_ROWS: usize = 4_000_000;
+
+/// The DataFusion settings the feature SQL runs with (use them for a context handed to
+/// [`FeatureBuilder::from_context`]): plain Utf8 strings, not DataFusion's default Utf8View —
+/// views of the few string columns kept the whole event table's buffers alive through every
+/// join, and the final sort of one 102k-account snapshot took 25 of its 31 s
+/// (docs/benchmarks.md).
+pub fn session_config() -> SessionConfig {
+    SessionConfig::new()
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        )
+        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
+}
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -172,7 +195,7 @@ impl FeatureBuilder {
         keys: &[ResolvedKey],
     ) -> Result<FeatureBuilder> {
         let runtime = runtime()?;
-        let ctx = SessionContext::new();
+        let ctx = SessionContext::new_with_config(session_config());
         for t in Table::ALL {
             let path = clean_dir.join(format!("{t}.parquet"));
             if path.exists() {
@@ -190,7 +213,7 @@ impl FeatureBuilder {
     }
 
     /// Uses tables already registered under the contract's names (tests register in-memory
-    /// tables or views over them).
+    /// tables or views over them), in a context best made with [`session_config`].
     pub fn from_context(
         ctx: SessionContext,
         merges: &[Merge],
@@ -445,6 +468,38 @@ impl FeatureBuilder {
             }
             _ => None,
         })
+    }
+
+    /// Every purchase before `end` (canonical account, time, value), by account and time: the
+    /// transactions the BG/NBD and Gamma–Gamma lifetime value is fitted on.
+    pub fn purchases(&self, end: i64) -> Result<Vec<Purchase>> {
+        let context = "listing purchases";
+        let batches = self.query(
+            &format!(
+                "SELECT account_id, ts, CAST(value AS DOUBLE) AS value FROM {}
+                 WHERE event_type IN ({}) AND value IS NOT NULL AND account_id IS NOT NULL
+                   AND ts < {end}
+                 ORDER BY account_id, ts",
+                sql::EVENTS_TABLE,
+                sql::PURCHASE_EVENT_TYPES.map(sql::quote).join(", ")
+            ),
+            context,
+        )?;
+        let mut out = Vec::new();
+        for b in &batches {
+            let ids = utf8(b.column(0), context)?;
+            let ids = ids.as_string::<i32>();
+            let micros = numbers_i64(Some(b.column(1)));
+            let values = b.column(2).as_primitive::<Float64Type>();
+            for (i, &t) in micros.iter().enumerate() {
+                out.push(Purchase {
+                    account_id: ids.value(i).to_string(),
+                    micros: t,
+                    value: values.value(i),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Each customer's subscription life up to `end`: from its first subscription's start to

@@ -424,6 +424,45 @@ fn kaplan_meier_matches_the_textbook_leukaemia_table() {
     assert_eq!(km.n_subjects(), 21);
     // Censored last observation: the curve is carried flat beyond it.
     assert_eq!(km.survival(100.0), km.survival(35.0));
+    assert_eq!(km.tail_hazard(), 0.0);
+}
+
+#[test]
+fn the_exponential_tail_recovers_a_constant_hazard_beyond_the_data() {
+    // Lives drawn from Exp(λ = 0.05 per month), observed for at most 24 months.
+    let lambda = 0.05;
+    let mut state = 7u64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let lives: Vec<f64> = (0..20_000).map(|_| -uniform().ln() / lambda).collect();
+    let durations: Vec<f64> = lives.iter().map(|&l| l.min(24.0)).collect();
+    let events: Vec<bool> = lives.iter().map(|&l| l < 24.0).collect();
+    let flat = KaplanMeier::fit(&durations, &events).unwrap();
+    let km = KaplanMeier::fit_with_exponential_tail(&durations, &events).unwrap();
+    assert!(
+        (km.tail_hazard() - lambda).abs() < 0.003,
+        "λ̂ = {}",
+        km.tail_hazard()
+    );
+    // Within the data both curves are the same step function.
+    assert_eq!(km.survival(12.0), flat.survival(12.0));
+    // Beyond it the tail follows e^(−λt); the flat curve stays at S(24).
+    let truth = |t: f64| (-lambda * t).exp();
+    assert!((km.survival(48.0) - truth(48.0)).abs() < 0.01);
+    assert!((flat.survival(48.0) - truth(24.0)).abs() < 0.01);
+    // Restricted mean remaining life over 36 months at tenure 20: (1 − e^(−36λ)) / λ for a
+    // memoryless life, whatever the tenure.
+    let want = (1.0 - (-36.0 * lambda).exp()) / lambda;
+    let got = km.restricted_mean_remaining(20.0, 36.0).unwrap();
+    assert!((got - want).abs() / want < 0.02, "{got} vs {want}");
+    assert!(flat.restricted_mean_remaining(20.0, 36.0).unwrap() > want * 1.15);
+    // The tail survives a save and load.
+    let back = KaplanMeier::from_json(&km.to_json().unwrap()).unwrap();
+    assert_eq!(back, km);
 }
 
 // ---------------------------------------------------------------- input errors

@@ -44,7 +44,7 @@ pub mod value;
 use crate::Result;
 use crate::snapshots::SnapshotTable;
 use bundle::{ModelBundle, schema_of};
-use icp_features::snapshot::SubscriptionSpan;
+use icp_features::snapshot::{Purchase, SubscriptionSpan};
 use icp_ml::Matrix;
 use icp_ml::calibrate::{Calibration, Calibrator};
 use icp_ml::evaluate::{
@@ -309,6 +309,8 @@ pub struct ScoresReport {
     pub deal_size: Option<value::DealSizeReport>,
     /// What the lifetime values rest on, when there are subscriptions.
     pub lifetime: Option<value::LifetimeReport>,
+    /// What the transactional lifetime values rest on, when there are purchases.
+    pub transactions: Option<value::TransactionReport>,
 }
 
 /// The stage's full result: the report, the per-account table and reasons, and the bundles.
@@ -879,13 +881,22 @@ fn conversion_label_counts(opportunities: Option<&SnapshotTable>) -> (usize, usi
     (wins, known.count() - wins)
 }
 
+/// What customers did that their lifetime value is learned from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CustomerHistory<'a> {
+    /// Each customer's subscription life.
+    pub subscription_spans: &'a [SubscriptionSpan],
+    /// Every purchase, by account and time.
+    pub purchases: &'a [Purchase],
+}
+
 /// Runs the stage on the stacked snapshots, the per-opportunity table and the customers'
-/// subscription lives: trains every task, scores the serving (latest) snapshot and returns
-/// the report, the accounts table and the reasons.
+/// histories: trains every task, scores the serving (latest) snapshot and returns the report,
+/// the accounts table and the reasons.
 pub fn run(
     table: &SnapshotTable,
     opportunities: Option<&SnapshotTable>,
-    subscription_spans: &[SubscriptionSpan],
+    history: &CustomerHistory,
     params: &ScoresParams,
 ) -> Result<ScoresOutcome> {
     let Some(&serving_as_of) = table.as_of.iter().max() else {
@@ -1116,14 +1127,31 @@ pub fn run(
         .zip(&predicted_size)
         .map(|(p, v)| p * v)
         .collect();
-    let (ltv, lifetime) = match value::lifetime_values(subscription_spans, &frame)? {
+    let (mut ltv, lifetime) = match value::lifetime_values(history.subscription_spans, &frame)? {
         Ok((ltv, report)) => (ltv, Some(report)),
         Err(reason) => {
             skipped.push(SkippedTask {
-                task: "lifetime value".into(),
+                task: "lifetime value (subscriptions)".into(),
                 reason,
             });
             (vec![f64::NAN; ids.len()], None)
+        }
+    };
+    let transactions = match value::transaction_values(history.purchases, &ids, serving_as_of)? {
+        Ok((values, report)) => {
+            for (total, v) in ltv.iter_mut().zip(values) {
+                if v.is_finite() {
+                    *total = if total.is_finite() { *total + v } else { v };
+                }
+            }
+            Some(report)
+        }
+        Err(reason) => {
+            skipped.push(SkippedTask {
+                task: "lifetime value (purchases)".into(),
+                reason,
+            });
+            None
         }
     };
     accounts.set("predicted_deal_size", Values::Number(predicted_size))?;
@@ -1156,6 +1184,7 @@ pub fn run(
             skipped,
             deal_size: deal_size_report,
             lifetime,
+            transactions,
         },
         accounts,
         reasons: account_reasons,

@@ -82,12 +82,16 @@ fn value(r: &mut Report, s: &ScoresReport) {
         sec.paragraph(format!(
             "Lifetime value (ltv) of each of the {} subscribers: MRR × expected remaining \
              subscription life within {} months, given the life so far, from the Kaplan–Meier \
-             curve of {} customers' subscription lives ({} ended, the rest still running). \
-             Median life: {}. Total: {}.",
+             curve of {} customers' subscription lives ({} ended, the rest still running), \
+             continued beyond the longest observed life ({:.1} months) at a constant churn \
+             hazard of {:.2}% per month fitted on the later half of the data. Median life: {}. \
+             Total: {}.",
             format::int(l.subscribers as i64),
             l.horizon_months,
             format::int(l.customers as i64),
             format::int(l.ended as i64),
+            l.last_observed_months,
+            100.0 * l.tail_hazard_per_month,
             l.median_life_months
                 .map_or("beyond the data".to_string(), |m| format!("{m:.1} months")),
             format::compact(l.total_ltv),
@@ -101,6 +105,37 @@ fn value(r: &mut Report, s: &ScoresReport) {
                 .map(|(m, v)| vec![Cell::Int(*m as i64), Cell::Percent(*v)])
                 .collect(),
         });
+    }
+    if let Some(t) = &s.transactions {
+        let backtest = match (t.backtest_expected_12_weeks, t.backtest_actual_12_weeks) {
+            (Some(e), Some(a)) => format!(
+                " Back-test: fitted without the last 12 weeks, the model expected {} purchase \
+                 days in them; there were {}.",
+                format::compact(e),
+                format::int(a as i64)
+            ),
+            _ => String::new(),
+        };
+        sec.paragraph(format!(
+            "Transactional lifetime value of the {} purchasing accounts ({} bought again on a \
+             later day): BG/NBD expected purchases over {} months (r = {:.3}, α = {:.3}, \
+             a = {:.3}, b = {:.3}, per week) × Gamma–Gamma expected spend per purchase \
+             (p = {:.2}, q = {:.2}, γ = {:.2}); added to the subscription value where an \
+             account has both. Expected purchases in the next 12 weeks: {}.{backtest} \
+             Total: {}.",
+            format::int(t.buyers as i64),
+            format::int(t.repeat_buyers as i64),
+            t.horizon_months,
+            t.bgnbd[0],
+            t.bgnbd[1],
+            t.bgnbd[2],
+            t.bgnbd[3],
+            t.gamma_gamma[0],
+            t.gamma_gamma[1],
+            t.gamma_gamma[2],
+            format::compact(t.expected_next_12_weeks),
+            format::compact(t.total_ltv),
+        ));
     }
 }
 

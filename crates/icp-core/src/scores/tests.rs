@@ -115,7 +115,7 @@ fn fast() -> ScoresParams {
 #[test]
 fn a_planted_model_is_learned_tiered_and_explained() {
     let (t, opps) = tables(1500, 12);
-    let out = run(&t, Some(&opps), &[], &fast()).unwrap();
+    let out = run(&t, Some(&opps), &Default::default(), &fast()).unwrap();
     assert!(
         out.report.cold_start.is_none(),
         "{:?}",
@@ -172,7 +172,7 @@ fn a_planted_model_is_learned_tiered_and_explained() {
 #[test]
 fn bundles_round_trip_and_refuse_another_schema() {
     let (t, opps) = tables(800, 12);
-    let out = run(&t, Some(&opps), &[], &fast()).unwrap();
+    let out = run(&t, Some(&opps), &Default::default(), &fast()).unwrap();
     let bundle = &out.bundles[0];
     let dir = std::env::temp_dir().join(format!("icp-scores-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -213,14 +213,14 @@ fn too_few_labels_give_a_labelled_lookalike() {
     let wins = |n: usize| (0..n).map(|r| (r % 7 == 0) as u8 as f64).collect();
     let t = with_column(t.clone(), "prior_wins", wins(t.n_rows()));
     let opps = with_column(opps.clone(), "prior_wins", wins(opps.n_rows()));
-    let out = run(&t, Some(&opps), &[], &fast())
+    let out = run(&t, Some(&opps), &Default::default(), &fast())
         .map(|o| o.report)
         .unwrap();
     let params = ScoresParams {
         min_wins: 100_000,
         ..fast()
     };
-    let cold = run(&t, Some(&opps), &[], &params).unwrap();
+    let cold = run(&t, Some(&opps), &Default::default(), &params).unwrap();
     assert!(out.cold_start.is_none());
     let notice = cold.report.cold_start.unwrap();
     assert!(notice.contains("Not enough history"), "{notice}");
@@ -237,7 +237,7 @@ fn too_few_labels_give_a_labelled_lookalike() {
             .collect(),
     )
     .unwrap();
-    let empty = run(&none, None, &[], &params).unwrap();
+    let empty = run(&none, None, &Default::default(), &params).unwrap();
     assert_eq!(empty.report.mode, "none");
     assert!(empty.reasons.is_empty());
     assert!(
@@ -265,7 +265,7 @@ fn monotone_constraints_reach_the_boosted_trees() {
             .collect(),
         ..fast()
     };
-    let out = run(&t, Some(&opps), &[], &params).unwrap();
+    let out = run(&t, Some(&opps), &Default::default(), &params).unwrap();
     let bundle = &out.bundles[0];
     // Sweep one column over its range for a handful of accounts: the raw score moves only
     // in the configured direction.
@@ -302,7 +302,7 @@ fn monotone_constraints_reach_the_boosted_trees() {
         monotone: [("shoe_size".to_string(), 1)].into_iter().collect(),
         ..fast()
     };
-    let err = run(&t, Some(&opps), &[], &unknown)
+    let err = run(&t, Some(&opps), &Default::default(), &unknown)
         .err()
         .unwrap()
         .to_string();

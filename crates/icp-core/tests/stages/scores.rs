@@ -363,7 +363,7 @@ fn too_few_labels_fall_back_to_a_labelled_lookalike_score() {
         min_wins: 1_000_000,
         ..ScoresParams::default()
     };
-    let out = scores::run(&table, None, &[], &params).unwrap();
+    let out = scores::run(&table, None, &Default::default(), &params).unwrap();
     let notice = out.report.cold_start.as_deref().unwrap();
     assert!(
         notice.contains("Not enough history") && notice.contains("lookalike"),
@@ -402,7 +402,7 @@ fn too_few_labels_fall_back_to_a_labelled_lookalike_score() {
         row_ids: Vec::new(),
         closed_at: Vec::new(),
     };
-    let look = scores::run(&sub, None, &[], &params).unwrap();
+    let look = scores::run(&sub, None, &Default::default(), &params).unwrap();
     let fit: HashMap<&str, f64> = look
         .reasons
         .iter()

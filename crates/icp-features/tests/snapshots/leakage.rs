@@ -57,7 +57,7 @@ fn time_columns(t: Table) -> Vec<&'static str> {
 /// A session whose contract-named tables are views over the real ones with every timestamp
 /// at or after `t` moved `shift_days` later.
 fn shifted_context(clean: &Path, t: i64, shift_days: i64) -> SessionContext {
-    let ctx = SessionContext::new();
+    let ctx = SessionContext::new_with_config(icp_features::snapshot::session_config());
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

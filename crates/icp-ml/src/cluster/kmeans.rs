@@ -739,15 +739,20 @@ fn two_rows(buf: &mut [f64], a: usize, b: usize, d: usize) -> (&mut [f64], &mut 
     }
 }
 
-/// Summed squared distance of each row to the centre of its label.
+/// Summed squared distance of each row to the centre of its label (by the search's kernel,
+/// so start and final inertia compare like with like).
 fn inertia_of(data: &[f64], d: usize, centers: &[f64], labels: &[usize]) -> f64 {
     let partial: Vec<f64> = data
         .par_chunks(CHUNK_ROWS * d)
         .zip(labels.par_chunks(CHUNK_ROWS))
         .map(|(xc, lc)| {
+            let mut own = [0.0];
             xc.chunks_exact(d)
                 .zip(lc)
-                .map(|(row, &l)| sq_dist(row, &centers[l * d..(l + 1) * d]))
+                .map(|(row, &l)| {
+                    sq_dists(row, &centers[l * d..(l + 1) * d], &mut own);
+                    own[0]
+                })
                 .sum::<f64>()
         })
         .collect();
@@ -878,9 +883,8 @@ pub(crate) fn lloyd(
         if full {
             part = pass;
         } else {
-            let changed = pass.changed;
             part.add(&pass);
-            part.changed = changed;
+            part.changed = pass.changed;
         }
         n_iter = it;
         if part.changed == 0 || shift_tot <= tol {

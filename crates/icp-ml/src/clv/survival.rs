@@ -31,12 +31,18 @@ pub struct KmStep {
 /// with a `format_version`.
 ///
 /// Beyond the last observed time the curve is carried flat at its last value (as lifelines
-/// does); restricted means to a horizon beyond it rely on that extrapolation.
+/// does), unless it was fitted by [`KaplanMeier::fit_with_exponential_tail`]: then it decays
+/// from there at a constant hazard estimated from the later half of the follow-up, so that
+/// restricted means to a horizon beyond the data do not count every survivor as staying
+/// forever.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KaplanMeier {
     format_version: u32,
     n_subjects: usize,
     steps: Vec<KmStep>,
+    /// Hazard per unit of time beyond the last observed time (0: carried flat).
+    #[serde(default)]
+    tail_hazard: f64,
 }
 
 impl KaplanMeier {
@@ -109,7 +115,31 @@ impl KaplanMeier {
             format_version: FORMAT_VERSION,
             n_subjects: durations.len(),
             steps,
+            tail_hazard: 0.0,
         })
+    }
+
+    /// [`KaplanMeier::fit`], with the curve extended beyond the last observed time by an
+    /// exponential tail: the constant hazard's maximum-likelihood estimate (ends ÷ time at
+    /// risk) over the later half of the follow-up, i.e. tenure from half the last observed
+    /// time on. No end there leaves the tail flat.
+    pub fn fit_with_exponential_tail(durations: &[f64], events: &[bool]) -> Result<KaplanMeier> {
+        let mut km = KaplanMeier::fit(durations, events)?;
+        let from = km.steps.last().map_or(0.0, |s| s.time) / 2.0;
+        let (mut ends, mut exposure) = (0usize, 0.0);
+        for (&d, &e) in durations.iter().zip(events) {
+            exposure += (d - from).max(0.0);
+            ends += usize::from(e && d >= from);
+        }
+        if ends > 0 && exposure > 0.0 {
+            km.tail_hazard = ends as f64 / exposure;
+        }
+        Ok(km)
+    }
+
+    /// Hazard per unit of time beyond the last observed time (0 when carried flat).
+    pub fn tail_hazard(&self) -> f64 {
+        self.tail_hazard
     }
 
     /// The table: one row per distinct observed time, ascending.
@@ -130,9 +160,13 @@ impl KaplanMeier {
     pub fn survival(&self, t: f64) -> f64 {
         let i = self.steps.partition_point(|s| s.time <= t);
         if i == 0 {
-            1.0
+            return 1.0;
+        }
+        let last = self.steps[i - 1];
+        if i == self.steps.len() {
+            last.survival * (-self.tail_hazard * (t - last.time)).exp()
         } else {
-            self.steps[i - 1].survival
+            last.survival
         }
     }
 
@@ -176,7 +210,14 @@ impl KaplanMeier {
             from = s.time;
             level = s.survival;
         }
-        area + level * (to - from).max(0.0)
+        let rest = (to - from).max(0.0);
+        let beyond = self.steps.last().is_some_and(|s| from >= s.time);
+        if beyond && self.tail_hazard > 0.0 {
+            // ∫ level·e^(−λu) du over [0, rest].
+            area + level * (1.0 - (-self.tail_hazard * rest).exp()) / self.tail_hazard
+        } else {
+            area + level * rest
+        }
     }
 
     /// The curve as pretty JSON; numbers round-trip exactly through [`KaplanMeier::from_json`].
@@ -205,6 +246,12 @@ impl KaplanMeier {
                 ));
             }
             previous = (s.time, s.survival);
+        }
+        if !(km.tail_hazard.is_finite() && km.tail_hazard >= 0.0) {
+            return Err(json_error(
+                MODEL,
+                format!("tail_hazard must be finite and ≥ 0, got {}", km.tail_hazard),
+            ));
         }
         Ok(km)
     }
