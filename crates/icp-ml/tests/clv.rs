@@ -460,6 +460,14 @@ fn the_exponential_tail_recovers_a_constant_hazard_beyond_the_data() {
     let got = km.restricted_mean_remaining(20.0, 36.0).unwrap();
     assert!((got - want).abs() / want < 0.02, "{got} vs {want}");
     assert!(flat.restricted_mean_remaining(20.0, 36.0).unwrap() > want * 1.15);
+    // The median of Exp(λ) is ln 2 / λ ≈ 13.9 months, inside the data; with the follow-up
+    // cut at 8 months it lies beyond and comes from the tail.
+    assert!((km.median().unwrap() - 2f64.ln() / lambda).abs() < 0.5);
+    let short: Vec<f64> = lives.iter().map(|&l| l.min(8.0)).collect();
+    let ended: Vec<bool> = lives.iter().map(|&l| l < 8.0).collect();
+    assert_eq!(KaplanMeier::fit(&short, &ended).unwrap().median(), None);
+    let tail = KaplanMeier::fit_with_exponential_tail(&short, &ended).unwrap();
+    assert!((tail.median().unwrap() - 2f64.ln() / lambda).abs() < 1.0, "{:?}", tail.median());
     // The tail survives a save and load.
     let back = KaplanMeier::from_json(&km.to_json().unwrap()).unwrap();
     assert_eq!(back, km);

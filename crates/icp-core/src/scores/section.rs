@@ -92,8 +92,11 @@ fn value(r: &mut Report, s: &ScoresReport) {
             format::int(l.ended as i64),
             l.last_observed_months,
             100.0 * l.tail_hazard_per_month,
-            l.median_life_months
-                .map_or("beyond the data".to_string(), |m| format!("{m:.1} months")),
+            match l.median_life_months {
+                None => "beyond the data".to_string(),
+                Some(m) if m > l.last_observed_months => format!("{m:.1} months (from the tail)"),
+                Some(m) => format!("{m:.1} months"),
+            },
             format::compact(l.total_ltv),
         ));
         sec.table(Table {

@@ -171,12 +171,14 @@ impl KaplanMeier {
     }
 
     /// The median survival time: the smallest time at which S drops to 0.5 or below
-    /// (lifelines' convention); `None` when it never does within the data.
+    /// (lifelines' convention); beyond the data, where the exponential tail reaches 0.5;
+    /// `None` when the curve never does.
     pub fn median(&self) -> Option<f64> {
-        self.steps
-            .iter()
-            .find(|s| s.survival <= 0.5)
-            .map(|s| s.time)
+        if let Some(s) = self.steps.iter().find(|s| s.survival <= 0.5) {
+            return Some(s.time);
+        }
+        let last = self.steps.last()?;
+        (self.tail_hazard > 0.0).then(|| last.time + (2.0 * last.survival).ln() / self.tail_hazard)
     }
 
     /// Restricted mean survival time `∫₀^horizon S(u) du`: the expected tenure counted up to
