@@ -210,11 +210,17 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
                 .filter_map(|s| s.path.as_deref())
                 .collect();
             progress.start("training and scoring", 0);
-            let table = crate::snapshots::read_table(&paths)?;
-            let opportunities = match f.opportunities.as_ref().and_then(|o| o.path.as_deref()) {
+            let mut table = crate::snapshots::read_table(&paths)?;
+            let mut opportunities = match f.opportunities.as_ref().and_then(|o| o.path.as_deref()) {
                 Some(p) => Some(crate::snapshots::read_table(&[p])?),
                 None => None,
             };
+            if let Some((_, model)) = &segments {
+                segments::add_segment_column(&mut table, model)?;
+                if let Some(o) = opportunities.as_mut() {
+                    segments::add_segment_column(o, model)?;
+                }
+            }
             let params = ScoresParams::from_config(&ws.config.scores)?;
             let mut outcome = scores::run(
                 &table,
@@ -225,7 +231,8 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
                 },
                 &params,
             )?;
-            join_account_columns(&mut outcome.accounts, segments.as_ref(), behaviour.as_ref())?;
+            let report = segments.as_ref().map(|(r, _)| r);
+            join_account_columns(&mut outcome.accounts, report, behaviour.as_ref())?;
             scores::write(&outcome, &staging.dir)?;
             progress.finish();
             Some(outcome.report)
@@ -243,7 +250,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         if let Some(b) = &behaviour {
             behaviour::section::add(&mut doc, b);
         }
-        if let Some(s) = &segments {
+        if let Some((s, _)) = &segments {
             segments::section::section(&mut doc, s);
         }
         if let Some(s) = &scores {
@@ -258,7 +265,7 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         identity,
         features,
         behaviour,
-        segments,
+        segments: segments.map(|(r, _)| r),
         scores,
         out_dir: out,
         written,
@@ -266,13 +273,14 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
 }
 
 /// The segmentation stage on the feature snapshots, matched to the previous run's saved
-/// segmentation when there is one; writes its files into the staging folder.
+/// segmentation when there is one; writes its files into the staging folder and returns the
+/// report and the model (which adds the `segment` feature for scoring).
 fn run_segments(
     ws: &Workspace,
     features: &FeatureReport,
     staging: &Staging,
     progress: &dyn Progress,
-) -> Result<SegmentsReport> {
+) -> Result<(SegmentsReport, segments::model::SegmentModel)> {
     let paths: Vec<&Path> = features
         .snapshots
         .iter()
@@ -292,7 +300,7 @@ fn run_segments(
         progress,
     )?;
     segments::write(&staging.dir, &report, &model)?;
-    Ok(report)
+    Ok((report, model))
 }
 
 /// Adds each account's segment (id, name, outlier flag, map coordinates) and behaviour

@@ -467,7 +467,11 @@ fn the_exponential_tail_recovers_a_constant_hazard_beyond_the_data() {
     let ended: Vec<bool> = lives.iter().map(|&l| l < 8.0).collect();
     assert_eq!(KaplanMeier::fit(&short, &ended).unwrap().median(), None);
     let tail = KaplanMeier::fit_with_exponential_tail(&short, &ended).unwrap();
-    assert!((tail.median().unwrap() - 2f64.ln() / lambda).abs() < 1.0, "{:?}", tail.median());
+    assert!(
+        (tail.median().unwrap() - 2f64.ln() / lambda).abs() < 1.0,
+        "{:?}",
+        tail.median()
+    );
     // The tail survives a save and load.
     let back = KaplanMeier::from_json(&km.to_json().unwrap()).unwrap();
     assert_eq!(back, km);

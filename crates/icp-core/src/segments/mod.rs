@@ -665,6 +665,43 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// Name of the feature column [`add_segment_column`] adds.
+pub const SEGMENT_COLUMN: &str = "segment";
+
+/// Adds the categorical feature `segment` to `table`: each row's segment name as `model`
+/// assigns it from that row's own features (missing for an outlier), so the scoring models
+/// learn with the segment as a feature. No label enters the assignment; the segmentation is
+/// the current run's (fitted on the latest snapshot, unsupervised). A frame scored by a model
+/// trained this way needs the column added the same way first.
+pub fn add_segment_column(table: &mut SnapshotTable, model: &SegmentModel) -> crate::Result<()> {
+    if table.features.column(SEGMENT_COLUMN).is_some() {
+        return Err(invalid(format!(
+            "a feature column is already called `{SEGMENT_COLUMN}` (features.sql?); the \
+             segment is added under that name, so rename the feature"
+        )));
+    }
+    let names: Vec<Option<String>> = model
+        .assign(&table.features)?
+        .iter()
+        .map(|a| {
+            let id = a.segment()?;
+            model
+                .segments
+                .iter()
+                .find(|s| s.id == id)
+                .map(|s| s.name.clone())
+        })
+        .collect();
+    let mut columns = table.features.columns().to_vec();
+    columns.push(icp_ml::recipe::Column::categorical(
+        SEGMENT_COLUMN,
+        SEGMENT_COLUMN,
+        names,
+    ));
+    table.features = icp_ml::recipe::Frame::new(columns).map_err(model::ml)?;
+    Ok(())
+}
+
 /// Numeric values of a frame column, if it is numeric.
 pub(crate) fn numeric_column<'a>(
     frame: &'a icp_ml::recipe::Frame,

@@ -8,6 +8,8 @@
 use icp_core::pipeline::{self, Outcome, Workspace};
 use icp_core::scores::bundle::ModelBundle;
 use icp_core::scores::{self, ScoresParams};
+use icp_core::segments::add_segment_column;
+use icp_core::segments::model::SegmentModel;
 use icp_core::snapshots::read_table;
 use icp_data::synth::{DirtRates, WorldParams, generate};
 use icp_ml::progress::NoProgress;
@@ -51,9 +53,14 @@ fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     r.deserialize().map(|row| row.unwrap()).collect()
 }
 
-/// A table of the published feature store (`out/features/<name>`).
+/// A table of the published feature store (`out/features/<name>`), with the `segment`
+/// feature added by the run's saved segmentation, as the scoring stage saw it.
 fn store_table(run: &Run, name: &str) -> icp_core::snapshots::SnapshotTable {
-    read_table(&[&run.outcome.out_dir.join("features").join(name)]).unwrap()
+    let mut table = read_table(&[&run.outcome.out_dir.join("features").join(name)]).unwrap();
+    let saved = std::fs::read_to_string(run.outcome.out_dir.join("models/segments.json")).unwrap();
+    let model = SegmentModel::from_json(&saved).unwrap();
+    add_segment_column(&mut table, &model).unwrap();
+    table
 }
 
 /// The latest account snapshot (the serving one), read back from the feature store.
@@ -325,6 +332,18 @@ fn a_saved_bundle_scores_identically_and_refuses_a_foreign_schema() {
         err.contains("`shoe_size` was not seen at training"),
         "{err}"
     );
+    // The model learned with the segment as a feature: the store's snapshot without the
+    // column added is refused, naming it.
+    let features = run.outcome.features.as_ref().unwrap();
+    let last = features.snapshots.last().unwrap().path.as_ref().unwrap();
+    let plain = read_table(&[&run
+        .outcome
+        .out_dir
+        .join("features")
+        .join(last.file_name().unwrap())])
+    .unwrap();
+    let err = bundle.score(&plain.features).unwrap_err().to_string();
+    assert!(err.contains("`segment`"), "{err}");
     // An unknown format version is refused.
     let text = std::fs::read_to_string(&path).unwrap().replacen(
         "\"format_version\":1",
