@@ -8,8 +8,8 @@
 //! Written by hand rather than bound to LightGBM: the `lightgbm3` crate needs CMake ≥ 3.28 at
 //! build time, which the two set-up commands of the README must not require. Against LightGBM
 //! 4.7 on the same data and settings (bench/gbm.sh, 32 features, 100 trees × 31 leaves, 2
-//! threads), over three runs on a shared machine: training 0.88–1.65× LightGBM's speed at
-//! 100k rows and 0.93–1.04× at 1M, held-out AUC within 0.0002; details in docs/benchmarks.md.
+//! threads) on an idle machine: training at 0.87× LightGBM's speed at 100k and at 1M rows,
+//! held-out AUC within 0.0025; details in docs/benchmarks.md.
 
 use std::ops::Range;
 
@@ -76,12 +76,13 @@ pub(crate) struct TreeConfig<'a> {
     pub features_per_split: Option<usize>,
 }
 
-/// Gradient, hessian and row count of a set of rows.
+/// Gradient and hessian sums of a set of rows (a histogram bin, a leaf, a split side). Row
+/// counts are not summed: a leaf's is its row range's length, and a split side's is estimated
+/// from its hessian share (as LightGBM does), which keeps a bin to one 16-byte add.
 #[derive(Debug, Clone, Copy, Default)]
 struct Stats {
     g: f64,
     h: f64,
-    n: f64,
 }
 
 impl Stats {
@@ -89,21 +90,18 @@ impl Stats {
     fn add_row(&mut self, gh: &[f64; 2]) {
         self.g += gh[0];
         self.h += gh[1];
-        self.n += 1.0;
     }
 
     #[inline]
     fn add(&mut self, o: &Stats) {
         self.g += o.g;
         self.h += o.h;
-        self.n += o.n;
     }
 
     fn minus(&self, o: &Stats) -> Stats {
         Stats {
             g: self.g - o.g,
             h: self.h - o.h,
-            n: self.n - o.n,
         }
     }
 }
@@ -170,7 +168,7 @@ impl<'a> TreeLearner<'a> {
     ) -> GrownTree {
         let n_active = active.iter().filter(|&&a| a).count();
         let hist = self.new_hist(rows, gh, active);
-        let stats = self.total_of(&hist, active, rows.len());
+        let stats = self.total_of(&hist, active);
         let root_value = self.leaf_output(&stats, f64::NEG_INFINITY, f64::INFINITY);
         let mut nodes = vec![Node::leaf(root_value, rows.len() as f64)];
         let mut root = Leaf {
@@ -230,20 +228,14 @@ impl<'a> TreeLearner<'a> {
     }
 
     /// Leaf totals from the histogram of any active feature (every row is in one bin).
-    fn total_of(&self, hist: &[Stats], active: &[bool], n_rows: usize) -> Stats {
-        match active.iter().position(|&a| a) {
-            Some(f) => {
-                let mut s = Stats::default();
-                for b in &hist[self.data.hist_offsets[f]..self.data.hist_offsets[f + 1]] {
-                    s.add(b);
-                }
-                s
+    fn total_of(&self, hist: &[Stats], active: &[bool]) -> Stats {
+        let mut s = Stats::default();
+        if let Some(f) = active.iter().position(|&a| a) {
+            for b in &hist[self.data.hist_offsets[f]..self.data.hist_offsets[f + 1]] {
+                s.add(b);
             }
-            None => Stats {
-                n: n_rows as f64,
-                ..Stats::default()
-            },
         }
+        s
     }
 
     /// A histogram of `rows`, in a spare buffer when there is one.
@@ -285,12 +277,32 @@ impl<'a> TreeLearner<'a> {
                 // Moved out of the vectors so the loop keeps the slices in registers.
                 let [c0, c1, c2, c3]: [&[u8]; 4] = cols.try_into().expect("four columns");
                 let [h0, h1, h2, h3]: [&mut [Stats]; 4] = hs.try_into().expect("four histograms");
+                let n = c0.len().min(c1.len()).min(c2.len()).min(c3.len());
+                debug_assert!(
+                    rows.iter().all(|&r| (r as usize) < n),
+                    "row index out of range"
+                );
+                let width = h0.len().min(h1.len()).min(h2.len()).min(h3.len());
+                debug_assert!(rows.iter().all(|&r| {
+                    let r = r as usize;
+                    [c0, c1, c2, c3].iter().all(|c| usize::from(c[r]) < width)
+                }));
                 for (&r, g) in rows.iter().zip(ordered) {
                     let r = r as usize;
-                    h0[c0[r] as usize].add_row(g);
-                    h1[c1[r] as usize].add_row(g);
-                    h2[c2[r] as usize].add_row(g);
-                    h3[c3[r] as usize].add_row(g);
+                    // SAFETY: r < n: the learner only holds row indices of its own data (checked
+                    // in debug builds); a bin is at most the feature's missing
+                    // bin, the last of its histogram (BinMapper::bin), and the four
+                    // histograms are as wide as their features.
+                    unsafe {
+                        h0.get_unchecked_mut(usize::from(*c0.get_unchecked(r)))
+                            .add_row(g);
+                        h1.get_unchecked_mut(usize::from(*c1.get_unchecked(r)))
+                            .add_row(g);
+                        h2.get_unchecked_mut(usize::from(*c2.get_unchecked(r)))
+                            .add_row(g);
+                        h3.get_unchecked_mut(usize::from(*c3.get_unchecked(r)))
+                            .add_row(g);
+                    }
                 }
             } else {
                 for (column, h) in cols.into_iter().zip(hs) {
@@ -322,8 +334,9 @@ impl<'a> TreeLearner<'a> {
     fn best_split(&self, leaf: &Leaf, active: &[bool], rng: &mut SeededRng) -> Option<Split> {
         let hist = leaf.hist.as_ref()?;
         let cfg = &self.cfg;
+        let n = leaf.rows.len() as f64;
         if leaf.depth >= cfg.max_depth.unwrap_or(usize::MAX)
-            || leaf.stats.n < 2.0 * cfg.min_data_in_leaf as f64
+            || n < 2.0 * cfg.min_data_in_leaf as f64
         {
             return None;
         }
@@ -339,6 +352,13 @@ impl<'a> TreeLearner<'a> {
         let parent_w = self.leaf_output(&leaf.stats, leaf.lo, leaf.hi);
         let parent_gain = self.leaf_gain(&leaf.stats, parent_w);
         let min_n = cfg.min_data_in_leaf as f64;
+        // Histograms hold no counts: a side's rows are estimated from its hessian, as
+        // LightGBM does.
+        let per_hessian = if leaf.stats.h > 0.0 {
+            n / leaf.stats.h
+        } else {
+            0.0
+        };
         let mut best: Option<Split> = None;
         for f in candidates {
             let h = &hist[self.data.hist_offsets[f]..self.data.hist_offsets[f + 1]];
@@ -349,16 +369,17 @@ impl<'a> TreeLearner<'a> {
             for (bin, b) in h[..n_value_bins].iter().enumerate() {
                 acc.add(b);
                 for default_left in [false, true] {
-                    if default_left && missing.n == 0.0 {
+                    if default_left && missing.h == 0.0 {
                         continue;
                     }
                     let mut left = acc;
                     if default_left {
                         left.add(&missing);
                     }
+                    let left_n = left.h * per_hessian;
                     let right = leaf.stats.minus(&left);
-                    if left.n < min_n
-                        || right.n < min_n
+                    if left_n < min_n
+                        || n - left_n < min_n
                         || left.h < cfg.min_sum_hessian
                         || right.h < cfg.min_sum_hessian
                     {
