@@ -346,7 +346,8 @@ fn fit_transaction_models(
     let repeat = histories.iter().filter(|h| h.1.frequency > 0.0).count();
     if histories.len() < MIN_BUYERS || repeat < MIN_REPEAT_BUYERS {
         return Ok(Err(format!(
-            "{} purchasing accounts, {repeat} with a repeat purchase (at least {MIN_BUYERS} and              {MIN_REPEAT_BUYERS} are needed)",
+            "{} purchasing accounts, {repeat} with a repeat purchase (at least {MIN_BUYERS} \
+             and {MIN_REPEAT_BUYERS} are needed)",
             histories.len()
         )));
     }
@@ -359,8 +360,15 @@ fn fit_transaction_models(
             monetary_value: h.2,
         })
         .collect();
-    let bgnbd = BgNbd::fit(&BgNbdParams::default(), &rfm)?;
-    let gamma_gamma = GammaGamma::fit(&GammaGammaParams::default(), &spend)?;
+    // A fit that fails is a reason in the report, not a failed run.
+    let bgnbd = match BgNbd::fit(&BgNbdParams::default(), &rfm) {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(format!("BG/NBD did not fit: {e}"))),
+    };
+    let gamma_gamma = match GammaGamma::fit(&GammaGammaParams::default(), &spend) {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(format!("Gamma–Gamma did not fit: {e}"))),
+    };
     Ok(Ok((bgnbd, gamma_gamma)))
 }
 

@@ -1,5 +1,6 @@
 //! The histogram tree learner shared by boosting and the forest: leaf-wise (best-first) growth
-//! up to `max_leaves`, gradient/hessian histograms per leaf built in parallel over features,
+//! up to `max_leaves`, gradient/hessian histograms per leaf built (and searched for the best
+//! split) in parallel over features,
 //! the larger child's histogram derived by subtraction from its parent's, rows kept as one
 //! index array partitioned in place, missing values in their own bin with a learned default
 //! direction, L2-regularised leaf values and monotone constraints enforced exactly by bounding
@@ -24,6 +25,9 @@ const PARALLEL_MIN_WORK: usize = 1 << 16;
 /// A leaf keeps its histogram (for the subtraction trick) when its rows × active features are
 /// at least this many times the histogram's size.
 const HIST_KEEP_FACTOR: usize = 4;
+
+/// From this many candidate features on, a leaf's best split is searched in parallel.
+const PARALLEL_SPLIT_FEATURES: usize = 8;
 
 /// Features whose histograms one pass over a leaf's rows fills.
 const FEATURES_PER_PASS: usize = 4;
@@ -282,10 +286,16 @@ impl<'a> TreeLearner<'a> {
                     rows.iter().all(|&r| (r as usize) < n),
                     "row index out of range"
                 );
-                let width = h0.len().min(h1.len()).min(h2.len()).min(h3.len());
                 debug_assert!(rows.iter().all(|&r| {
                     let r = r as usize;
-                    [c0, c1, c2, c3].iter().all(|c| usize::from(c[r]) < width)
+                    [
+                        (c0, h0.len()),
+                        (c1, h1.len()),
+                        (c2, h2.len()),
+                        (c3, h3.len()),
+                    ]
+                    .iter()
+                    .all(|(c, width)| usize::from(c[r]) < *width)
                 }));
                 for (&r, g) in rows.iter().zip(ordered) {
                     let r = r as usize;
@@ -359,12 +369,12 @@ impl<'a> TreeLearner<'a> {
         } else {
             0.0
         };
-        let mut best: Option<Split> = None;
-        for f in candidates {
+        let best_of = |f: usize| -> Option<Split> {
             let h = &hist[self.data.hist_offsets[f]..self.data.hist_offsets[f + 1]];
             let n_value_bins = self.data.mappers[f].n_value_bins();
             let missing = h[n_value_bins];
             let constraint = cfg.monotone.get(f).copied().unwrap_or(0);
+            let mut best: Option<Split> = None;
             let mut acc = Stats::default();
             for (bin, b) in h[..n_value_bins].iter().enumerate() {
                 acc.add(b);
@@ -405,8 +415,22 @@ impl<'a> TreeLearner<'a> {
                     }
                 }
             }
-        }
-        best
+            best
+        };
+        // Per feature in parallel when there are enough; the first feature with the highest
+        // gain wins either way.
+        let per_feature: Vec<Option<Split>> = if candidates.len() >= PARALLEL_SPLIT_FEATURES {
+            candidates.par_iter().map(|&f| best_of(f)).collect()
+        } else {
+            candidates.iter().map(|&f| best_of(f)).collect()
+        };
+        per_feature
+            .into_iter()
+            .flatten()
+            .fold(None, |best: Option<Split>, s| match best {
+                Some(b) if b.gain >= s.gain => Some(b),
+                _ => Some(s),
+            })
     }
 
     /// Applies the leaf's best split: partitions its rows, appends both children to `nodes`
