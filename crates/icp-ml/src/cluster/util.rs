@@ -59,8 +59,14 @@ impl Rng {
 /// final, fixed-order sum).
 #[inline(always)]
 pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
-    // lo[l] and hi[l] accumulate lanes l and l + 4 of each block of eight (two 256-bit
-    // registers under AVX2).
+    sq_dist_by(a, b, |d, acc| acc + d * d)
+}
+
+/// The layout [`sq_dist`] and [`sq_dists`] share: `lo[l]` and `hi[l]` accumulate lanes `l`
+/// and `l + 4` of each block of eight (two 256-bit registers under AVX2) by
+/// `square_add(difference, accumulator)`, then [`finish_by`] reduces them in a fixed order.
+#[inline(always)]
+fn sq_dist_by(a: &[f64], b: &[f64], square_add: impl Fn(f64, f64) -> f64) -> f64 {
     let mut lo = [0.0f64; 4];
     let mut hi = [0.0f64; 4];
     let ca = a.chunks_exact(8);
@@ -68,19 +74,34 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for l in 0..4 {
-            let d = x[l] - y[l];
-            lo[l] += d * d;
-            let e = x[l + 4] - y[l + 4];
-            hi[l] += e * e;
+            lo[l] = square_add(x[l] - y[l], lo[l]);
+            hi[l] = square_add(x[l + 4] - y[l + 4], hi[l]);
         }
     }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        let d = x - y;
-        tail += d * d;
-    }
+    finish_by(lo, hi, ra, rb, square_add)
+}
+
+/// `(s0 + s1) + (s2 + s3)` of `s = lo + hi`, plus the tail's squares added in order.
+#[inline(always)]
+fn finish_by(
+    lo: [f64; 4],
+    hi: [f64; 4],
+    ra: &[f64],
+    rb: &[f64],
+    square_add: impl Fn(f64, f64) -> f64,
+) -> f64 {
     let s = [lo[0] + hi[0], lo[1] + hi[1], lo[2] + hi[2], lo[3] + hi[3]];
+    let tail = ra
+        .iter()
+        .zip(rb)
+        .fold(0.0, |t, (x, y)| square_add(x - y, t));
     (s[0] + s[1]) + (s[2] + s[3]) + tail
+}
+
+/// One square fused into its accumulator: `d·d + acc` rounded once.
+#[inline(always)]
+fn fused(d: f64, acc: f64) -> f64 {
+    d.mul_add(d, acc)
 }
 
 /// Squared Euclidean distances from `row` to every centre of the row-major `centers`
@@ -110,32 +131,7 @@ pub(crate) fn sq_dists(row: &[f64], centers: &[f64], out: &mut [f64]) {
 
 /// One distance of [`sq_dists`] without intrinsics.
 fn sq_dist_fused(a: &[f64], b: &[f64]) -> f64 {
-    let mut lo = [0.0f64; 4];
-    let mut hi = [0.0f64; 4];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..4 {
-            let d = x[l] - y[l];
-            lo[l] = d.mul_add(d, lo[l]);
-            let e = x[l + 4] - y[l + 4];
-            hi[l] = e.mul_add(e, hi[l]);
-        }
-    }
-    finish(lo, hi, ra, rb)
-}
-
-/// `(s0 + s1) + (s2 + s3)` of `s = lo + hi`, plus the fused squares of the tail.
-#[inline(always)]
-fn finish(lo: [f64; 4], hi: [f64; 4], ra: &[f64], rb: &[f64]) -> f64 {
-    let s = [lo[0] + hi[0], lo[1] + hi[1], lo[2] + hi[2], lo[3] + hi[3]];
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        let t = x - y;
-        tail = t.mul_add(t, tail);
-    }
-    (s[0] + s[1]) + (s[2] + s[3]) + tail
+    sq_dist_by(a, b, fused)
 }
 
 /// [`sq_dists`] with AVX2 and FMA: for each centre, `lo` holds the accumulators of lanes
@@ -170,7 +166,7 @@ fn sq_dists_avx2(row: &[f64], centers: &[f64], out: &mut [f64]) {
             out[j + q] = if main == d {
                 *sum
             } else {
-                sum + finish([0.0; 4], [0.0; 4], &row[main..], &c[main..])
+                sum + finish_by([0.0; 4], [0.0; 4], &row[main..], &c[main..], fused)
             };
         }
         j += 4;
@@ -179,7 +175,7 @@ fn sq_dists_avx2(row: &[f64], centers: &[f64], out: &mut [f64]) {
         // SAFETY: as above.
         let (lo, hi) = unsafe { accumulate::<1>(row, centers, q, main) };
         let c = &centers[q * d..(q + 1) * d];
-        *o = finish(lanes(lo[0]), lanes(hi[0]), &row[main..], &c[main..]);
+        *o = finish_by(lanes(lo[0]), lanes(hi[0]), &row[main..], &c[main..], fused);
     }
 }
 
