@@ -65,14 +65,7 @@ fn main() -> anyhow::Result<()> {
     let plan = monthly_as_of(start, end);
     let one_t = plan[plan.len().saturating_sub(2)];
     if std::env::var_os("EXPLAIN").is_some() {
-        let year = 1970 + (one_t / (365.2425 * 86_400e6) as i64) as i32;
-        let as_of = icp_features::sql::AsOf::Moment {
-            t: one_t,
-            data_end: end,
-            year,
-        };
-        let sql =
-            icp_features::sql::snapshot_sql(as_of, builder.event_types(), builder.technologies());
+        let sql = builder.snapshot_query(one_t, end);
         let plan = builder.query_batches(&format!("EXPLAIN ANALYZE {sql}"), "explain")?;
         eprintln!(
             "{}",

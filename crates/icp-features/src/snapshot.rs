@@ -118,6 +118,17 @@ pub fn session_config() -> SessionConfig {
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
 }
 
+/// A snapshot's moment: `as_of`, the end of the data and `as_of`'s calendar year (UTC).
+fn moment(as_of: i64, data_end: i64) -> AsOf {
+    let year =
+        chrono::DateTime::from_timestamp_micros(as_of).map_or(1970, |d| chrono::Datelike::year(&d));
+    AsOf::Moment {
+        t: as_of,
+        data_end,
+        year,
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -340,6 +351,12 @@ impl FeatureBuilder {
         sql::snapshot_sql(as_of, &self.event_types, &self.technologies)
     }
 
+    /// The built-in query [`FeatureBuilder::snapshot`] runs for `as_of` (without the user's
+    /// features), e.g. to `EXPLAIN` it.
+    pub fn snapshot_query(&self, as_of: i64, data_end: i64) -> String {
+        self.builtin_sql(moment(as_of, data_end))
+    }
+
     /// Plans every user statement once: each must return `account_id` and at least one
     /// other column, none named like a built-in column, a label or another statement's.
     fn check_user_features(&self, user: &UserFeatures) -> Result<()> {
@@ -545,16 +562,7 @@ impl FeatureBuilder {
     /// One row per canonical account as of `as_of` (microseconds); labels are NULL where their
     /// window runs past `data_end`.
     pub fn snapshot(&self, as_of: i64, data_end: i64) -> Result<RecordBatch> {
-        let year = chrono::DateTime::from_timestamp_micros(as_of)
-            .map_or(1970, |d| chrono::Datelike::year(&d));
-        let base = self.builtin(
-            AsOf::Moment {
-                t: as_of,
-                data_end,
-                year,
-            },
-            "building a feature snapshot",
-        )?;
+        let base = self.builtin(moment(as_of, data_end), "building a feature snapshot")?;
         match &self.user {
             Some(user) => self.join_user_features(base, user, &[as_of]),
             None => Ok(base),
