@@ -406,6 +406,19 @@ fn bad_inputs_are_named_errors() {
             ..
         })
     ));
+    for allowed in [vec![true; 2], vec![false; 3]] {
+        let params = GbmParams {
+            allowed_features: allowed,
+            ..GbmParams::default()
+        };
+        assert!(matches!(
+            fit(&y, &params),
+            Err(Error::InvalidParameter {
+                name: "allowed_features",
+                ..
+            })
+        ));
+    }
     let no_valid = GbmParams {
         early_stopping_rounds: Some(5),
         ..GbmParams::default()

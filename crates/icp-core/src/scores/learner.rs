@@ -2,8 +2,9 @@
 //! matrix, predicts a raw score (log-odds for classifiers) and splits that raw score into
 //! additive per-column contributions plus a base value (exact SHAP values). Today:
 //! L2-regularised logistic regression (the interpretable baseline), histogram gradient-boosted
-//! trees (the main model; early-stopped on the calibration snapshot when given one) and a
-//! random forest (the second opinion), all from `icp-ml`.
+//! trees (the main model; early-stopped on the calibration snapshot when given one; optionally
+//! refitted on the columns a first fit found strongest, which the rolling-origin leaderboard
+//! weighs against using them all) and a random forest (the second opinion), all from `icp-ml`.
 
 use icp_ml::Matrix;
 use icp_ml::boost::{ForestParams, Gbm, GbmParams, RandomForest};
@@ -16,12 +17,15 @@ use serde::{Deserialize, Serialize};
 pub enum Candidate {
     /// L2 logistic regression with inverse regularisation strength `c`.
     Logistic { c: f64 },
-    /// Histogram gradient-boosted trees.
+    /// Histogram gradient-boosted trees; with `strongest_columns`, refitted on only the
+    /// columns a first fit found strongest (feature selection).
     Gbm {
         n_trees: usize,
         learning_rate: f64,
         max_leaves: usize,
         min_data_in_leaf: usize,
+        #[serde(default)]
+        strongest_columns: Option<usize>,
     },
     /// Random forest of histogram trees.
     Forest {
@@ -29,6 +33,9 @@ pub enum Candidate {
         min_data_in_leaf: usize,
     },
 }
+
+/// Most rows TreeSHAP explains to rank columns for feature selection.
+const RANKING_ROWS: usize = 2_000;
 
 /// Rounds without improvement on the early-stopping fold before boosting stops.
 const EARLY_STOPPING_ROUNDS: usize = 30;
@@ -46,12 +53,28 @@ impl Candidate {
                 learning_rate: 0.05,
                 max_leaves: 15,
                 min_data_in_leaf: 40,
+                strongest_columns: None,
             },
             Candidate::Gbm {
                 n_trees: 300,
                 learning_rate: 0.03,
                 max_leaves: 7,
                 min_data_in_leaf: 80,
+                strongest_columns: None,
+            },
+            Candidate::Gbm {
+                n_trees: 300,
+                learning_rate: 0.03,
+                max_leaves: 7,
+                min_data_in_leaf: 80,
+                strongest_columns: Some(15),
+            },
+            Candidate::Gbm {
+                n_trees: 300,
+                learning_rate: 0.03,
+                max_leaves: 7,
+                min_data_in_leaf: 80,
+                strongest_columns: Some(30),
             },
             Candidate::Forest {
                 n_trees: 100,
@@ -67,8 +90,15 @@ impl Candidate {
                 n_trees,
                 learning_rate,
                 max_leaves,
+                strongest_columns,
                 ..
-            } => format!("boosted trees ({n_trees} × {max_leaves} leaves, rate {learning_rate})"),
+            } => {
+                let trees = format!("{n_trees} × {max_leaves} leaves, rate {learning_rate}");
+                match strongest_columns {
+                    Some(k) => format!("boosted trees ({trees}; {k} strongest columns)"),
+                    None => format!("boosted trees ({trees})"),
+                }
+            }
             Candidate::Forest { n_trees, .. } => format!("random forest ({n_trees} trees)"),
         }
     }
@@ -97,8 +127,9 @@ impl Candidate {
                 learning_rate,
                 max_leaves,
                 min_data_in_leaf,
+                strongest_columns,
             } => {
-                let params = GbmParams {
+                let mut params = GbmParams {
                     n_trees: *n_trees,
                     learning_rate: *learning_rate,
                     max_leaves: *max_leaves,
@@ -111,8 +142,13 @@ impl Candidate {
                 };
                 let vy = valid.map(|(_, vy)| numeric(vy));
                 let v = valid.zip(vy.as_deref()).map(|((vx, _), vy)| (vx, vy));
+                let y = numeric(y);
+                if let Some(k) = strongest_columns.filter(|&k| k < x.n_cols()) {
+                    let first = Gbm::fit(x, &y, None, v, &params)?;
+                    params.allowed_features = strongest(&first.shap(&ranking_rows(x)?), k);
+                }
                 Ok(Learner::Gbm {
-                    model: Gbm::fit(x, &numeric(y), None, v, &params)?,
+                    model: Gbm::fit(x, &y, None, v, &params)?,
                 })
             }
             Candidate::Forest {
@@ -131,6 +167,40 @@ impl Candidate {
             }
         }
     }
+}
+
+/// Rows whose mean |SHAP value| ranks the columns for feature selection: all of them up to
+/// [`RANKING_ROWS`], else that many evenly spaced (TreeSHAP on every row of a 60,000-row
+/// table, twice per fold, cost more than all the fits).
+fn ranking_rows(x: &Matrix) -> icp_ml::Result<Matrix> {
+    let n = x.n_rows();
+    if n <= RANKING_ROWS {
+        return Ok(x.clone());
+    }
+    let rows: Vec<usize> = (0..RANKING_ROWS).map(|i| i * n / RANKING_ROWS).collect();
+    x.select_rows(&rows)
+}
+
+/// The `k` columns with the largest mean |SHAP value| in `shap` (`n × (p + 1)`, base value
+/// last) as a mask over the `p` columns; columns no tree used are never chosen.
+fn strongest(shap: &Matrix, k: usize) -> Vec<bool> {
+    let p = shap.n_cols().saturating_sub(1);
+    let mut strength = vec![0.0; p];
+    for r in 0..shap.n_rows() {
+        let row = shap.row(r).unwrap_or(&[]);
+        for (s, v) in strength.iter_mut().zip(row) {
+            *s += v.abs();
+        }
+    }
+    let mut order: Vec<usize> = (0..p).filter(|&j| strength[j] > 0.0).collect();
+    order.sort_by(|&a, &b| strength[b].total_cmp(&strength[a]).then(a.cmp(&b)));
+    let mut mask = vec![false; p];
+    order.iter().take(k.max(1)).for_each(|&j| mask[j] = true);
+    if order.is_empty() {
+        // No split anywhere: nothing to select from, keep every column.
+        mask.fill(true);
+    }
+    mask
 }
 
 /// A fitted classifier.

@@ -3,6 +3,7 @@
 //! bundle round trip, schema refusal and the cold-start path.
 
 use super::bundle::ModelBundle;
+use super::learner::Learner;
 use super::*;
 use crate::snapshots::SnapshotTable;
 use icp_ml::recipe::Column;
@@ -106,6 +107,7 @@ fn fast() -> ScoresParams {
                 learning_rate: 0.1,
                 max_leaves: 8,
                 min_data_in_leaf: 40,
+                strongest_columns: None,
             },
         ],
         ..ScoresParams::default()
@@ -258,6 +260,7 @@ fn monotone_constraints_reach_the_boosted_trees() {
             learning_rate: 0.1,
             max_leaves: 8,
             min_data_in_leaf: 20,
+            strongest_columns: None,
         }],
         // A column name and a source field (`pricing_page` covers `pricing_page_30d`).
         monotone: [("noise".to_string(), -1), ("pricing_page".to_string(), 1)]
@@ -307,4 +310,50 @@ fn monotone_constraints_reach_the_boosted_trees() {
         .unwrap()
         .to_string();
     assert!(err.contains("`shoe_size` is neither"), "{err}");
+}
+
+/// Feature selection keeps the planted signal columns and nothing else: the outcome depends
+/// on columns 0 and 1 of twelve; a boosted-tree candidate limited to the two strongest
+/// columns splits only on those, and the others get zero contributions.
+#[test]
+fn strongest_columns_keep_the_planted_signal() {
+    let (n, p) = (3000, 12);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut values = Vec::with_capacity(n * p);
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let row: Vec<f64> = (0..p).map(|_| uniform()).collect();
+        let logit = 4.0 * (row[0] - 0.5) + 3.0 * (row[1] - 0.5);
+        y.push(uniform() < 1.0 / (1.0 + (-logit).exp()));
+        values.extend(row);
+    }
+    let x = Matrix::new(values, n, p).unwrap();
+    let candidate = Candidate::Gbm {
+        n_trees: 40,
+        learning_rate: 0.1,
+        max_leaves: 8,
+        min_data_in_leaf: 20,
+        strongest_columns: Some(2),
+    };
+    assert!(candidate.name().contains("2 strongest columns"));
+    let Learner::Gbm { model } = candidate.fit(&x, &y, None, &[], 7).unwrap() else {
+        panic!("a boosted-tree candidate fits boosted trees");
+    };
+    let used: std::collections::BTreeSet<u32> = model
+        .trees()
+        .iter()
+        .flat_map(|t| t.nodes.iter().filter(|n| !n.is_leaf()).map(|n| n.feature))
+        .collect();
+    assert_eq!(used, [0, 1].into_iter().collect());
+    let shap = model.shap(&x);
+    for r in 0..n {
+        let row = shap.row(r).unwrap();
+        assert!(row[2..p].iter().all(|&v| v == 0.0), "row {r}: {row:?}");
+    }
 }

@@ -77,7 +77,12 @@ impl Gbm {
         let mut trees = Vec::with_capacity(params.n_trees);
         let mut valid_loss = Vec::new();
         let (mut best_loss, mut best_iteration) = (f64::INFINITY, 0);
-        let n_active = ((p as f64 * params.feature_fraction).round() as usize).clamp(1, p);
+        let allowed: Vec<usize> = (0..p)
+            .filter(|&f| params.allowed_features.get(f).copied().unwrap_or(true))
+            .collect();
+        let n_allowed = allowed.len();
+        let n_active =
+            ((n_allowed as f64 * params.feature_fraction).round() as usize).clamp(1, n_allowed);
         let n_bagged = ((n as f64 * params.bagging_fraction).round() as usize).clamp(1, n);
         let mut rows: Vec<u32> = Vec::with_capacity(n_bagged);
         for _ in 0..params.n_trees {
@@ -86,11 +91,13 @@ impl Gbm {
                 .zip(y)
                 .zip(&w)
                 .for_each(|(((gh, &f), &y), &w)| *gh = gradient(params.objective, f, y, w));
-            let mut active = vec![n_active == p; p];
-            if n_active < p {
-                for f in rng.choose(p, n_active) {
-                    active[f] = true;
+            let mut active = vec![false; p];
+            if n_active < n_allowed {
+                for i in rng.choose(n_allowed, n_active) {
+                    active[allowed[i]] = true;
                 }
+            } else {
+                allowed.iter().for_each(|&f| active[f] = true);
             }
             let bagged = n_bagged < n;
             rows.clear();

@@ -52,6 +52,10 @@ pub struct GbmParams {
     pub pos_weight: f64,
     /// Seed of the feature and row draws; the same seed gives the same model.
     pub seed: u64,
+    /// Per feature whether trees may split on it (feature selection); empty = all. Excluded
+    /// features still belong to the model's input (their SHAP values are 0).
+    #[serde(default)]
+    pub allowed_features: Vec<bool>,
 }
 
 impl Default for GbmParams {
@@ -73,6 +77,7 @@ impl Default for GbmParams {
             early_stopping_rounds: None,
             pos_weight: 1.0,
             seed: 0,
+            allowed_features: Vec::new(),
         }
     }
 }
@@ -118,6 +123,19 @@ impl GbmParams {
         }
         if let Some(bad) = self.monotone.iter().find(|c| !(-1..=1).contains(*c)) {
             return Err(Error::invalid_parameter("monotone", "−1, 0 or +1", bad));
+        }
+        if !self.allowed_features.is_empty()
+            && (self.allowed_features.len() != n_features || !self.allowed_features.contains(&true))
+        {
+            return Err(Error::invalid_parameter(
+                "allowed_features",
+                "empty or one entry per feature, at least one true",
+                format!(
+                    "{} entries ({} true) for {n_features} features",
+                    self.allowed_features.len(),
+                    self.allowed_features.iter().filter(|&&a| a).count()
+                ),
+            ));
         }
         Ok(())
     }

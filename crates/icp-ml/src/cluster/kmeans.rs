@@ -416,13 +416,8 @@ fn mean_column_variance(data: &[f64], d: usize) -> f64 {
 #[inline]
 fn nearest(row: &[f64], centers: &[f64], dists: &mut [f64]) -> (usize, f64) {
     sq_dists(row, centers, dists);
-    let mut best = (0, f64::INFINITY);
-    for (j, &d2) in dists.iter().enumerate() {
-        if d2 < best.1 {
-            best = (j, d2);
-        }
-    }
-    best
+    let (j, dist, _) = two_nearest(dists);
+    (j, dist)
 }
 
 /// Nearest centre of every row, in parallel, and the summed squared distance.
@@ -674,16 +669,7 @@ fn assign(
                         }
                         if search {
                             sq_dists(row, centers, &mut dists);
-                            let (mut b1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
-                            for (j, &dist) in dists.iter().enumerate() {
-                                if dist < d1 {
-                                    d2 = d1;
-                                    d1 = dist;
-                                    b1 = j;
-                                } else if dist < d2 {
-                                    d2 = dist;
-                                }
-                            }
+                            let (b1, d1, d2) = two_nearest(&dists);
                             if b1 != a {
                                 lc[r] = b1;
                                 if full {
@@ -709,6 +695,21 @@ fn assign(
         total.add(p);
     }
     total
+}
+
+/// The index of the smallest of `dists` (the first on ties), its value and the second
+/// smallest value. Selects instead of branching: which centre is nearest is a coin flip to
+/// the branch predictor on overlapping clusters.
+#[inline(always)]
+fn two_nearest(dists: &[f64]) -> (usize, f64, f64) {
+    let (mut b1, mut d1, mut d2) = (0, f64::INFINITY, f64::INFINITY);
+    for (j, &dist) in dists.iter().enumerate() {
+        let nearer = dist < d1;
+        d2 = if nearer { d1 } else { d2.min(dist) };
+        b1 = if nearer { j } else { b1 };
+        d1 = if nearer { dist } else { d1 };
+    }
+    (b1, d1, d2)
 }
 
 /// Half the distance from each centre to its nearest other centre (Hamerly's gap test).
