@@ -627,6 +627,9 @@ struct Moves<'a> {
 /// row is compared with every centre. `full` returns the per-cluster sums of all rows;
 /// otherwise only the changes made by rows that moved (Hamerly's incremental update: late
 /// passes touch only the few rows near a boundary, which cut the 1M-row benchmark's time).
+/// Each chunk of rows goes through three loops that hand on lists of row indices instead of
+/// branching per row: bounds, own-centre tightening, full search (5.4 s → 5.1–5.3 s on the
+/// 1M-row benchmark); results are the same as one loop's, row for row.
 #[allow(clippy::too_many_arguments)]
 fn assign(
     data: &[f64],
@@ -650,39 +653,63 @@ fn assign(
                 || {
                     let mut part = Partial::zero(k, d);
                     let mut dists = vec![0.0; k];
-                    for (r, row) in xc.chunks_exact(d).enumerate() {
-                        prefetch(xc, (r + PREFETCH_ROWS) * d, d);
-                        let a = lc[r];
-                        let mut search = true;
-                        if let Some(m) = moves {
+                    let row = |r: usize| &xc[r * d..(r + 1) * d];
+                    let n = lc.len();
+                    // 1. Bounds: the rows whose bounds no longer prove their label go to
+                    // `check` (with the bound they must beat), without a branch per row.
+                    let mut check: Vec<u32> = (0..n as u32).collect();
+                    let mut beat = vec![0.0f64; n];
+                    let mut n_check = n;
+                    if let Some(m) = moves {
+                        n_check = 0;
+                        for r in 0..n {
+                            let a = lc[r];
                             uc[r] += m.shift[a];
                             loc[r] -= if a == m.max.1 { m.max.2 } else { m.max.0 };
-                            let bound = m.half_gap[a].max(loc[r]);
-                            if uc[r] <= bound {
-                                search = false;
+                            check[n_check] = r as u32;
+                            beat[n_check] = m.half_gap[a].max(loc[r]);
+                            n_check += usize::from(uc[r] > beat[n_check]);
+                        }
+                        // 2. Tightening: the distance to the own centre; the rows still not
+                        // proven go on to the full search.
+                        let mut n_search = 0;
+                        for i in 0..n_check {
+                            let r = check[i] as usize;
+                            if let Some(&next) = check[..n_check].get(i + PREFETCH_ROWS) {
+                                prefetch(xc, next as usize * d, d);
+                            }
+                            let a = lc[r];
+                            let own = &mut dists[..1];
+                            sq_dists(row(r), &centers[a * d..(a + 1) * d], own);
+                            uc[r] = own[0].sqrt();
+                            check[n_search] = r as u32;
+                            n_search += usize::from(uc[r] > beat[i]);
+                        }
+                        n_check = n_search;
+                    }
+                    // 3. Full search over every centre.
+                    for i in 0..n_check {
+                        let r = check[i] as usize;
+                        if let Some(&next) = check[..n_check].get(i + PREFETCH_ROWS) {
+                            prefetch(xc, next as usize * d, d);
+                        }
+                        let a = lc[r];
+                        sq_dists(row(r), centers, &mut dists);
+                        let (b1, d1, d2) = two_nearest(&dists);
+                        if b1 != a {
+                            lc[r] = b1;
+                            if full {
+                                part.changed += 1;
                             } else {
-                                let own = &mut dists[..1];
-                                sq_dists(row, &centers[a * d..(a + 1) * d], own);
-                                uc[r] = own[0].sqrt();
-                                search = uc[r] > bound;
+                                part.move_row(row(r), a, b1);
                             }
                         }
-                        if search {
-                            sq_dists(row, centers, &mut dists);
-                            let (b1, d1, d2) = two_nearest(&dists);
-                            if b1 != a {
-                                lc[r] = b1;
-                                if full {
-                                    part.changed += 1;
-                                } else {
-                                    part.move_row(row, a, b1);
-                                }
-                            }
-                            uc[r] = d1.sqrt();
-                            loc[r] = d2.sqrt();
-                        }
-                        if full {
-                            part.add_row(row, lc[r]);
+                        uc[r] = d1.sqrt();
+                        loc[r] = d2.sqrt();
+                    }
+                    if full {
+                        for (r, &l) in lc.iter().enumerate() {
+                            part.add_row(row(r), l);
                         }
                     }
                     part
