@@ -13,7 +13,10 @@ prints:
 - the learnable ceiling: LightGBM regressing the *true* log-odds (no outcome noise) on the
   same features from every deal outside the held-out period, scored on the held-out deals;
 - the rank correlation (Spearman) between icp's mean |SHAP| per source field and the mean
-  |SHAP| per field of that ceiling model, i.e. how far icp's drivers are the true ones.
+  |SHAP| per field of that ceiling model, i.e. how far icp's drivers are the true ones;
+- for churn: the model's held-out ROC-AUC (from the report) next to the AUC of the generator's
+  true monthly hazard on the subscribers of the same test snapshot
+  (WORKSPACE/out/features/asof=<test date>.parquet, label `label_churned_60d`).
 """
 import json
 import re
@@ -79,6 +82,23 @@ def main(ws):
           f"over {len(common)} fields")
     print("top fields, icp:  " + ", ".join(icp_imp[common].sort_values(ascending=False).index[:8]))
     print("top fields, truth: " + ", ".join(true_imp[common].sort_values(ascending=False).index[:8]))
+    churn_against_truth(ws, report)
+
+
+def churn_against_truth(ws, report):
+    churn = next((t for t in report["tasks"] if t["task"]["name"] == "churn"), None)
+    if churn is None:
+        print("churn: no model in the report")
+        return
+    as_of = pd.to_datetime(churn["split"]["test_as_of"], unit="us").date()
+    snap = pq.read_table(f"{ws}/out/features/asof={as_of}.parquet").to_pandas()
+    hazard = pd.read_csv(f"{ws}/truth/churn.csv").set_index("account_id")["monthly_hazard"]
+    rows = snap[(snap.active_subscription == 1) & snap.account_id.isin(hazard.index)
+                & snap.label_churned_60d.notna()]
+    print(f"churn (test snapshot {as_of}): ROC-AUC model {churn['test']['roc_auc']:.4f} on "
+          f"{churn['test']['n']} subscribers ({churn['test']['positives']} churned); true monthly "
+          f"hazard {roc_auc_score(rows.label_churned_60d, hazard.loc[rows.account_id]):.4f} on "
+          f"the {len(rows)} the truth covers ({int(rows.label_churned_60d.sum())} churned)")
 
 
 if __name__ == "__main__":

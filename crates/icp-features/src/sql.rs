@@ -260,7 +260,9 @@ engagement AS (
     CAST({t} - MAX(ts) AS DOUBLE) / {DAY} AS days_since_last_event,
     CAST(SUM(CASE WHEN ts >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
       / CAST(SUM(CASE WHEN ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS velocity_30d,
-    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events{eng}
+    SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events,
+    CAST(SUM(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
+      / CAST(SUM(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 180 * {DAY} AND ts < {t} - 90 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS usage_trend_90d{eng}
   FROM ev GROUP BY account_id{g}
 ),
 contacts AS (
@@ -337,19 +339,22 @@ subscription AS (
 ),
 {tk},
 tone AS (
-  SELECT account_id, AVG(s) AS mean_ticket_sentiment_90d,
-    AVG(CASE WHEN s < {negative} THEN 1.0 ELSE 0.0 END) AS negative_ticket_share_90d
-  FROM (SELECT account_id, sentiment(text) AS s FROM tk
-        WHERE created < {t} AND created >= {t} - 90 * {DAY} AND text IS NOT NULL) scored
+  SELECT account_id, AVG(CASE WHEN recent THEN s END) AS mean_ticket_sentiment_90d,
+    AVG(CASE WHEN recent THEN CASE WHEN s < {negative} THEN 1.0 ELSE 0.0 END END) AS negative_ticket_share_90d,
+    AVG(CASE WHEN s < {negative} THEN 1.0 ELSE 0.0 END) AS negative_ticket_share_365d
+  FROM (SELECT account_id, sentiment(text) AS s, created >= {t} - 90 * {DAY} AS recent FROM tk
+        WHERE created < {t} AND created >= {t} - 365 * {DAY} AND text IS NOT NULL) scored
   GROUP BY account_id
 ),
 support AS (
   SELECT account_id{g},
     SUM(CASE WHEN created < {t} AND created >= {t} - 30 * {DAY} THEN 1 ELSE 0 END) AS tickets_30d,
     SUM(CASE WHEN created < {t} AND created >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS tickets_90d,
+    SUM(CASE WHEN created < {t} AND created >= {t} - 365 * {DAY} THEN 1 ELSE 0 END) AS tickets_365d,
     SUM(CASE WHEN created < {t} - 30 * {DAY} AND created >= {t} - 120 * {DAY} THEN 1 ELSE 0 END) AS tickets_prior_90d,
     SUM(CASE WHEN created < {t} AND (resolved IS NULL OR resolved >= {t}) THEN 1 ELSE 0 END) AS open_tickets,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_90d,
+    AVG(CASE WHEN created >= {t} - 365 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_365d,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_90d
   FROM tk GROUP BY account_id{g}
 ){tech_cte}
@@ -367,6 +372,7 @@ SELECT {keys},
   COALESCE(n.new_contacts_90d, 0) AS new_contacts_90d,
   COALESCE(e.velocity_30d, 1.0) AS velocity_30d,
   COALESCE(e.decayed_events, 0) AS decayed_events{type_columns},
+  COALESCE(e.usage_trend_90d, 1.0) AS usage_trend_90d,
   COALESCE(n.active_users_30d, 0) AS active_users_30d,
   COALESCE(n.active_users_30d, 0) - COALESCE(n.active_users_prior_30d, 0) AS active_users_trend_30d,
   COALESCE(f.features_used_90d, 0) AS features_used_90d,
@@ -382,10 +388,11 @@ SELECT {keys},
   COALESCE(u.mrr, 0) - COALESCE(u.mrr_90d_ago, 0) AS mrr_change_90d,
   COALESCE(u.seats, 0) AS seats, u.plan,
   COALESCE(k.tickets_30d, 0) AS tickets_30d, COALESCE(k.tickets_90d, 0) AS tickets_90d,
+  COALESCE(k.tickets_365d, 0) AS tickets_365d,
   COALESCE(k.open_tickets, 0) AS open_tickets,
-  k.mean_resolution_hours_90d, k.mean_csat_90d,
+  k.mean_resolution_hours_90d, k.mean_resolution_hours_365d, k.mean_csat_90d,
   CAST(COALESCE(k.tickets_30d, 0) + 1 AS DOUBLE) / (CAST(COALESCE(k.tickets_prior_90d, 0) AS DOUBLE) / 3.0 + 1.0) AS ticket_spike_ratio,
-  o.mean_ticket_sentiment_90d, o.negative_ticket_share_90d,
+  o.mean_ticket_sentiment_90d, o.negative_ticket_share_90d, o.negative_ticket_share_365d,
   {labels}
 FROM canon c
 JOIN accounts a ON a.account_id = c.real_id

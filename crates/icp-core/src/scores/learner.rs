@@ -42,9 +42,16 @@ const EARLY_STOPPING_ROUNDS: usize = 30;
 
 impl Candidate {
     /// The default candidates: logistic regression at two regularisation strengths, boosted
-    /// trees at two sizes (the smaller one for a few thousand rows, such as closed deals) and
-    /// a random forest.
+    /// trees at two sizes (the smaller one for a few thousand rows, such as closed deals; it
+    /// also runs on only its 15 or 30 strongest columns) and a random forest.
     pub fn defaults() -> Vec<Candidate> {
+        let small_trees = |strongest_columns| Candidate::Gbm {
+            n_trees: 300,
+            learning_rate: 0.03,
+            max_leaves: 7,
+            min_data_in_leaf: 80,
+            strongest_columns,
+        };
         vec![
             Candidate::Logistic { c: 0.1 },
             Candidate::Logistic { c: 1.0 },
@@ -55,27 +62,9 @@ impl Candidate {
                 min_data_in_leaf: 40,
                 strongest_columns: None,
             },
-            Candidate::Gbm {
-                n_trees: 300,
-                learning_rate: 0.03,
-                max_leaves: 7,
-                min_data_in_leaf: 80,
-                strongest_columns: None,
-            },
-            Candidate::Gbm {
-                n_trees: 300,
-                learning_rate: 0.03,
-                max_leaves: 7,
-                min_data_in_leaf: 80,
-                strongest_columns: Some(15),
-            },
-            Candidate::Gbm {
-                n_trees: 300,
-                learning_rate: 0.03,
-                max_leaves: 7,
-                min_data_in_leaf: 80,
-                strongest_columns: Some(30),
-            },
+            small_trees(None),
+            small_trees(Some(15)),
+            small_trees(Some(30)),
             Candidate::Forest {
                 n_trees: 100,
                 min_data_in_leaf: 20,
