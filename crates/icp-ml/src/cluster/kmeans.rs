@@ -658,9 +658,9 @@ fn assign(
                     // 1. Bounds: the rows whose bounds no longer prove their label go to
                     // `check` (with the bound they must beat), without a branch per row.
                     let mut check: Vec<u32> = (0..n as u32).collect();
-                    let mut beat = vec![0.0f64; n];
                     let mut n_check = n;
                     if let Some(m) = moves {
+                        let mut beat = vec![0.0f64; n];
                         n_check = 0;
                         for r in 0..n {
                             let a = lc[r];
