@@ -34,6 +34,8 @@ pub const G0: f64 = -4.3;
 pub const G1: f64 = 1.2;
 pub const G2: f64 = 2.6;
 
+/// Days within which every contact known from the start makes a first touch.
+pub const KNOWN_CONTACTS_SEEN_WITHIN: u32 = 30;
 /// Share of buying cycles that create an opportunity.
 pub const CYCLE_TO_OPP: f64 = 0.85;
 /// Opportunities without a surge, relative to those with one.
@@ -492,6 +494,13 @@ pub fn simulate(input: &SimInput<'_>) -> AccountSim {
     let n0 = 1 + poisson(&mut s.rng, (a.contacts - 1.0).max(0.0));
     for _ in 0..n0 {
         s.add_contact(0);
+    }
+    // They were worked before the export begins, so each shows up in its first month: a
+    // contact first seen later is a new stakeholder, and committee breadth is visible.
+    for c in 0..n0 {
+        let t = s.random_time_in(0, KNOWN_CONTACTS_SEEN_WITHIN);
+        let ty = weighted(&mut s.rng, &a.mix) as u8;
+        s.push_event(t, ty, c as u16);
     }
 
     // Baseline engagement.
