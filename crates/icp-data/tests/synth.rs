@@ -28,7 +28,8 @@ fn dirty() -> DirtRates {
         duplicate_accounts: 0.05,
         missing_values: 0.05,
         outliers: 0.01,
-        malformed_rows: 0.02,
+        // High enough that a 600-account world draws most kinds in every table.
+        malformed_rows: 0.05,
     }
 }
 

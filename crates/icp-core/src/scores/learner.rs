@@ -232,8 +232,8 @@ fn strongest(shap: &Matrix, k: usize) -> Vec<bool> {
 /// boosted-tree models of one candidate, each fitted with its fold's validation set), or
 /// `None` when they are not boosted trees. Rounds are chosen on the rolling-origin folds, not
 /// by early stopping on the calibration snapshot: one period of a few hundred deals is too noisy
-/// (on the demo it stopped a 300-round model at 99 rounds, costing 0.01 of held-out ROC-AUC),
-/// and the calibration snapshot stays unseen by the fit it calibrates.
+/// (on the demo it stopped a 300-round model at 99 rounds), and the calibration snapshot stays
+/// unseen by the fit it calibrates.
 pub fn best_rounds<'a>(folds: impl IntoIterator<Item = &'a Learner>) -> Option<usize> {
     let mut total: Vec<f64> = Vec::new();
     for learner in folds {

@@ -525,9 +525,8 @@ fn leaderboard(
         }
         folds.push((xv, y_valid));
     }
-    // The whole training period has more rows than the folds' fits, and supports more rounds:
-    // the final fit's count is scaled up in proportion (on the demo's deals, 130 rounds best
-    // over folds of 1,300–2,200 deals; LightGBM on all 2,565 ranked best near 200).
+    // The whole training period has more rows than the folds' fits and supports more rounds:
+    // the final fit's count is scaled up in proportion.
     let growth = rows_at(by_as_of, train_times).len() as f64 * folds.len() as f64
         / fold_fit_rows.max(1) as f64;
     let mut rows = Vec::with_capacity(params.candidates.len());
@@ -1138,7 +1137,7 @@ pub fn run(
     let mut deal_size_report = None;
     let mut predicted_size = vec![f64::NAN; ids.len()];
     if let Some(opps) = opportunities {
-        match value::train_deal_size(opps, first_as_of(table), serving_as_of, params.seed)? {
+        match value::train_deal_size(opps, serving_as_of, params.seed)? {
             Ok((bundle, report)) => {
                 predicted_size = bundle.predict(&frame)?;
                 deal_size = Some(bundle);

@@ -97,11 +97,9 @@ impl DealSizeBundle {
     }
 }
 
-/// Learns deal sizes from the won deals of the per-opportunity table opened from
-/// `opened_from` on (the end of the features' warm-up); `Err` says why not.
+/// Learns deal sizes from the won deals of the per-opportunity table; `Err` says why not.
 pub fn train_deal_size(
     opportunities: &SnapshotTable,
-    opened_from: i64,
     end: i64,
     seed: u64,
 ) -> Result<std::result::Result<(DealSizeBundle, DealSizeReport), String>> {
@@ -130,7 +128,9 @@ pub fn train_deal_size(
         )));
     }
     let window = 90 * DAY_MICROS;
-    let by_close = labelled_by_close(opportunities, &log_amount, window, end, opened_from);
+    // Every won deal, those opened in the features' warm-up too: a deal's size follows the
+    // account's size and kind, which no window cuts short.
+    let by_close = labelled_by_close(opportunities, &log_amount, window, end, i64::MIN);
     let (train_times, valid_time, test_time) = match split(&by_close, window) {
         Ok(s) => s,
         Err(reason) => return Ok(Err(reason)),

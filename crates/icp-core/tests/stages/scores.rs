@@ -189,7 +189,9 @@ fn the_true_drivers_lead_the_importance() {
         "importance: {:?}",
         &conv.importance[..conv.importance.len().min(12)]
     );
-    let drivers = ["employees", "industry", "technologies"];
+    // The generator's drivers: fit (size band, industry, technologies) and the breadth of the
+    // buying committee (new contacts).
+    let drivers = ["log_employees", "industry", "technologies", "new_contacts"];
     let found = drivers.iter().filter(|d| top.contains(d)).count();
     assert!(found >= 2, "top fields {top:?}");
 }

@@ -495,13 +495,6 @@ pub fn simulate(input: &SimInput<'_>) -> AccountSim {
     for _ in 0..n0 {
         s.add_contact(0);
     }
-    // They were worked before the export begins, so each shows up in its first month: a
-    // contact first seen later is a new stakeholder, and committee breadth is visible.
-    for c in 0..n0 {
-        let t = s.random_time_in(0, KNOWN_CONTACTS_SEEN_WITHIN);
-        let ty = weighted(&mut s.rng, &a.mix) as u8;
-        s.push_event(t, ty, c as u16);
-    }
 
     // Baseline engagement.
     let rate = a.base_rate * p.propensity / 30.4;
@@ -647,6 +640,14 @@ pub fn simulate(input: &SimInput<'_>) -> AccountSim {
             note,
             dirt: d,
         });
+    }
+    // Contacts known from the start were worked before the export begins, so each shows up
+    // in its first month: a contact first seen later is a new stakeholder, and the breadth of
+    // a buying committee is visible. Drawn last, so the rest of the history is as it was.
+    for c in 0..n0 {
+        let t = s.random_time_in(0, KNOWN_CONTACTS_SEEN_WITHIN);
+        let ty = weighted(&mut s.rng, &a.mix) as u8;
+        s.push_event(t, ty, c as u16);
     }
     s.out.events.sort_by_key(|e| e.t);
     s.out.tickets.sort_by_key(|t| t.created);
