@@ -341,29 +341,6 @@ fn early_stopping_keeps_the_best_round() {
 }
 
 #[test]
-fn a_truncated_model_is_the_fit_with_that_many_rounds() {
-    let (x, y, _) = classification(1200, 6, 21);
-    let (xv, yv, _) = classification(400, 6, 22);
-    let params = |n_trees| GbmParams {
-        n_trees,
-        feature_fraction: 0.7,
-        bagging_fraction: 0.8,
-        seed: 5,
-        ..small_params()
-    };
-    let long = Gbm::fit(&x, &y, None, Some((&xv, &yv)), &params(60)).unwrap();
-    assert_eq!(long.valid_loss().len(), 60);
-    let short = Gbm::fit(&x, &y, None, Some((&xv, &yv)), &params(25)).unwrap();
-    let cut = long.clone().truncated(25);
-    assert_eq!(cut.trees(), short.trees());
-    assert_eq!(cut.best_iteration(), 25);
-    assert_eq!(cut.valid_loss(), short.valid_loss());
-    assert_eq!(cut.predict_raw(&xv), short.predict_raw(&xv));
-    // Asking for more rounds than it has keeps them all.
-    assert_eq!(long.clone().truncated(500), long);
-}
-
-#[test]
 fn same_seed_same_model_and_save_load_scores_identically() {
     let (x, y, _) = classification(1500, 8, 15);
     let params = GbmParams {

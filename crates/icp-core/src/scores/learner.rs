@@ -2,10 +2,9 @@
 //! matrix, predicts a raw score (log-odds for classifiers) and splits that raw score into
 //! additive per-column contributions plus a base value (exact SHAP values). Today:
 //! L2-regularised logistic regression (the interpretable baseline), histogram gradient-boosted
-//! trees (the main model; their number of rounds is chosen on the rolling-origin folds, see
-//! [`best_rounds`]; optionally refitted on the columns a first fit found strongest, which the
-//! leaderboard weighs against using them all) and a random forest (the second opinion), all
-//! from `icp-ml`.
+//! trees (the main model; early-stopped on the calibration snapshot when given one; optionally
+//! refitted on the columns a first fit found strongest, which the rolling-origin leaderboard
+//! weighs against using them all) and a random forest (the second opinion), all from `icp-ml`.
 
 use icp_ml::Matrix;
 use icp_ml::boost::{ForestParams, Gbm, GbmParams, RandomForest};
@@ -18,18 +17,13 @@ use serde::{Deserialize, Serialize};
 pub enum Candidate {
     /// L2 logistic regression with inverse regularisation strength `c`.
     Logistic { c: f64 },
-    /// Histogram gradient-boosted trees, each grown on a random `row_share` of the rows and
-    /// `column_share` of the columns (1 = all); with `strongest_columns`, refitted on only the
+    /// Histogram gradient-boosted trees; with `strongest_columns`, refitted on only the
     /// columns a first fit found strongest (feature selection).
     Gbm {
         n_trees: usize,
         learning_rate: f64,
         max_leaves: usize,
         min_data_in_leaf: usize,
-        #[serde(default = "all")]
-        row_share: f64,
-        #[serde(default = "all")]
-        column_share: f64,
         #[serde(default)]
         strongest_columns: Option<usize>,
     },
@@ -40,39 +34,37 @@ pub enum Candidate {
     },
 }
 
-fn all() -> f64 {
-    1.0
-}
-
 /// Most rows TreeSHAP explains to rank columns for feature selection.
 const RANKING_ROWS: usize = 2_000;
 
+/// Rounds without improvement on the early-stopping fold before boosting stops.
+const EARLY_STOPPING_ROUNDS: usize = 30;
+
 impl Candidate {
     /// The default candidates: logistic regression at two regularisation strengths, boosted
-    /// trees at three sizes (the smaller ones for a few thousand rows, such as closed deals;
-    /// the 7-leaf trees also on only their 30 strongest columns and on random shares of rows
-    /// and columns, the 3-leaf ones — nearly additive — only so) and a random forest.
+    /// trees at two sizes (the smaller one for a few thousand rows, such as closed deals; it
+    /// also runs on only its 15 or 30 strongest columns) and a random forest.
     pub fn defaults() -> Vec<Candidate> {
-        // (rounds, learning rate, leaves, least rows per leaf, share of columns per tree —
-        // below 1 also 80% of the rows —, strongest columns only)
-        let trees =
-            |n_trees, learning_rate, max_leaves, min_data_in_leaf, share: f64, k| Candidate::Gbm {
-                n_trees,
-                learning_rate,
-                max_leaves,
-                min_data_in_leaf,
-                row_share: share.max(0.8),
-                column_share: share,
-                strongest_columns: k,
-            };
+        let small_trees = |strongest_columns| Candidate::Gbm {
+            n_trees: 300,
+            learning_rate: 0.03,
+            max_leaves: 7,
+            min_data_in_leaf: 80,
+            strongest_columns,
+        };
         vec![
             Candidate::Logistic { c: 0.1 },
             Candidate::Logistic { c: 1.0 },
-            trees(300, 0.05, 15, 40, 1.0, None),
-            trees(300, 0.03, 7, 80, 1.0, None),
-            trees(300, 0.03, 7, 80, 1.0, Some(30)),
-            trees(300, 0.03, 7, 80, 0.5, None),
-            trees(800, 0.05, 3, 40, 0.5, None),
+            Candidate::Gbm {
+                n_trees: 300,
+                learning_rate: 0.05,
+                max_leaves: 15,
+                min_data_in_leaf: 40,
+                strongest_columns: None,
+            },
+            small_trees(None),
+            small_trees(Some(15)),
+            small_trees(Some(30)),
             Candidate::Forest {
                 n_trees: 100,
                 min_data_in_leaf: 20,
@@ -87,15 +79,10 @@ impl Candidate {
                 n_trees,
                 learning_rate,
                 max_leaves,
-                row_share,
-                column_share,
                 strongest_columns,
                 ..
             } => {
-                let mut trees = format!("{n_trees} × {max_leaves} leaves, rate {learning_rate}");
-                if *row_share < 1.0 || *column_share < 1.0 {
-                    trees += &format!(", {row_share} of rows, {column_share} of columns per tree");
-                }
+                let trees = format!("{n_trees} × {max_leaves} leaves, rate {learning_rate}");
                 match strongest_columns {
                     Some(k) => format!("boosted trees ({trees}; {k} strongest columns)"),
                     None => format!("boosted trees ({trees})"),
@@ -105,29 +92,9 @@ impl Candidate {
         }
     }
 
-    /// Rounds for a fit on `growth` times the rows on which `best` rounds were best: scaled
-    /// in proportion, at least 1 and at most the candidate's own (boosted trees only).
-    pub fn rounds_for(&self, best: usize, growth: f64) -> usize {
-        let most = match self {
-            Candidate::Gbm { n_trees, .. } => *n_trees,
-            _ => best,
-        };
-        ((best as f64 * growth.max(1.0)).round() as usize).clamp(1, most.max(1))
-    }
-
-    /// The candidate with `rounds` boosting rounds instead of its own (boosted trees only).
-    pub fn with_rounds(&self, rounds: Option<usize>) -> Candidate {
-        let mut c = self.clone();
-        if let (Candidate::Gbm { n_trees, .. }, Some(k)) = (&mut c, rounds) {
-            *n_trees = k;
-        }
-        c
-    }
-
-    /// Fits on `x` and the binary outcomes `y`; boosting records its log-loss on `valid` after
-    /// every round when given (for [`best_rounds`]) and keeps the monotone constraint of each
-    /// column of `x` (`monotone`: −1, 0, +1 per column, or empty for none; the other learners
-    /// do not take constraints).
+    /// Fits on `x` and the binary outcomes `y`; boosting stops early on `valid` when given and
+    /// keeps the monotone constraint of each column of `x` (`monotone`: −1, 0, +1 per column,
+    /// or empty for none; the other learners do not take constraints).
     pub fn fit(
         &self,
         x: &Matrix,
@@ -149,8 +116,6 @@ impl Candidate {
                 learning_rate,
                 max_leaves,
                 min_data_in_leaf,
-                row_share,
-                column_share,
                 strongest_columns,
             } => {
                 let mut params = GbmParams {
@@ -158,9 +123,8 @@ impl Candidate {
                     learning_rate: *learning_rate,
                     max_leaves: *max_leaves,
                     min_data_in_leaf: *min_data_in_leaf,
-                    bagging_fraction: *row_share,
-                    feature_fraction: *column_share,
                     lambda_l2: 1.0,
+                    early_stopping_rounds: valid.map(|_| EARLY_STOPPING_ROUNDS),
                     monotone: monotone.to_vec(),
                     seed,
                     ..GbmParams::default()
@@ -228,30 +192,6 @@ fn strongest(shap: &Matrix, k: usize) -> Vec<bool> {
     mask
 }
 
-/// The number of boosting rounds with the lowest mean validation log-loss over `folds` (the
-/// boosted-tree models of one candidate, each fitted with its fold's validation set), or
-/// `None` when they are not boosted trees. Rounds are chosen on the rolling-origin folds, not
-/// by early stopping on the calibration snapshot: one period of a few hundred deals is too noisy
-/// (on the demo it stopped a 300-round model at 99 rounds), and the calibration snapshot stays
-/// unseen by the fit it calibrates.
-pub fn best_rounds<'a>(folds: impl IntoIterator<Item = &'a Learner>) -> Option<usize> {
-    let mut total: Vec<f64> = Vec::new();
-    for learner in folds {
-        let Learner::Gbm { model } = learner else {
-            return None;
-        };
-        let loss = model.valid_loss();
-        if total.is_empty() {
-            total = loss.to_vec();
-        } else {
-            total.truncate(loss.len());
-            total.iter_mut().zip(loss).for_each(|(t, l)| *t += l);
-        }
-    }
-    let best = total.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1))?;
-    Some(best.0 + 1)
-}
-
 /// A fitted classifier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -285,17 +225,6 @@ pub struct Contributions {
 }
 
 impl Learner {
-    /// The boosted trees cut to their first `rounds` rounds (see [`best_rounds`]); any other
-    /// learner, or `None`, as it is.
-    pub fn with_rounds(self, rounds: Option<usize>) -> Learner {
-        match (self, rounds) {
-            (Learner::Gbm { model }, Some(k)) => Learner::Gbm {
-                model: model.truncated(k),
-            },
-            (learner, _) => learner,
-        }
-    }
-
     pub fn n_features(&self) -> usize {
         match self {
             Learner::Logistic { model } => model.n_features(),

@@ -51,7 +51,7 @@ use icp_ml::evaluate::{
     BinaryMetrics, Decile, ReliabilityBin, binary_metrics, deciles, reliability_curve,
 };
 use icp_ml::recipe::{ColumnData, Frame, Recipe, RecipeParams};
-use learner::{Candidate, Learner};
+use learner::Candidate;
 use output::{AccountsTable, Values};
 use reasons::Reason;
 use serde::Serialize;
@@ -205,10 +205,6 @@ impl ScoresParams {
 #[derive(Debug, Clone, Serialize)]
 pub struct LeaderboardRow {
     pub model: String,
-    /// Boosted trees only: the rounds of the model fitted on the whole training period — the
-    /// count with the lowest mean log-loss over the folds (at which the row's metrics are
-    /// taken), scaled by how many more rows that fit has than the folds' on average.
-    pub rounds: Option<usize>,
     pub cv_log_loss: f64,
     pub cv_pr_auc: f64,
     pub cv_roc_auc: f64,
@@ -491,11 +487,7 @@ fn leaderboard(
         .filter(|&o| train_times.iter().any(|&t| t + window <= o))
         .take(params.cv_origins)
         .collect();
-    // Every candidate's model of every usable fold, then each judged on its fold's validation
-    // period, the boosted trees at the number of rounds best over all folds.
-    let mut folds: Vec<(Matrix, Vec<bool>)> = Vec::new();
-    let mut fold_fit_rows = 0;
-    let mut fitted: Vec<Vec<(usize, Learner)>> = vec![Vec::new(); params.candidates.len()];
+    let mut sums = vec![(0.0, 0.0, 0.0, 0usize); params.candidates.len()];
     for &origin in &origins {
         let fit_times: Vec<i64> = train_times
             .iter()
@@ -517,39 +509,33 @@ fn leaderboard(
         }
         let xv = recipe.transform(&frame.select_rows(&valid_rows)?)?;
         let signs = monotone_signs(&recipe, &params.monotone);
-        fold_fit_rows += x.n_rows();
         for (c, cand) in params.candidates.iter().enumerate() {
-            if let Ok(model) = cand.fit(&x, &y, Some((&xv, &y_valid)), &signs, params.seed) {
-                fitted[c].push((folds.len(), model));
+            let Ok(model) = cand.fit(&x, &y, None, &signs, params.seed) else {
+                continue;
+            };
+            let m = binary_metrics(&model.probability(&xv)?, &y_valid)?;
+            sums[c].0 += m.log_loss;
+            sums[c].1 += m.pr_auc;
+            sums[c].2 += m.roc_auc;
+            sums[c].3 += 1;
+        }
+    }
+    let mut rows: Vec<LeaderboardRow> = params
+        .candidates
+        .iter()
+        .zip(sums)
+        .map(|(c, (ll, pr, roc, n))| {
+            let mean = |s: f64| if n > 0 { s / n as f64 } else { f64::NAN };
+            LeaderboardRow {
+                model: c.name(),
+                cv_log_loss: mean(ll),
+                cv_pr_auc: mean(pr),
+                cv_roc_auc: mean(roc),
+                folds: n,
+                chosen: false,
             }
-        }
-        folds.push((xv, y_valid));
-    }
-    // The whole training period has more rows than the folds' fits and supports more rounds:
-    // the final fit's count is scaled up in proportion.
-    let growth = rows_at(by_as_of, train_times).len() as f64 * folds.len() as f64
-        / fold_fit_rows.max(1) as f64;
-    let mut rows = Vec::with_capacity(params.candidates.len());
-    for (cand, models) in params.candidates.iter().zip(fitted) {
-        let best = learner::best_rounds(models.iter().map(|(_, m)| m));
-        let (mut ll, mut pr, mut roc) = (0.0, 0.0, 0.0);
-        let n = models.len();
-        for (fold, model) in models {
-            let (xv, yv) = &folds[fold];
-            let m = binary_metrics(&model.with_rounds(best).probability(xv)?, yv)?;
-            (ll, pr, roc) = (ll + m.log_loss, pr + m.pr_auc, roc + m.roc_auc);
-        }
-        let mean = |s: f64| if n > 0 { s / n as f64 } else { f64::NAN };
-        rows.push(LeaderboardRow {
-            model: cand.name(),
-            rounds: best.map(|k| cand.rounds_for(k, growth)),
-            cv_log_loss: mean(ll),
-            cv_pr_auc: mean(pr),
-            cv_roc_auc: mean(roc),
-            folds: n,
-            chosen: false,
-        });
-    }
+        })
+        .collect();
     // Lowest log-loss wins; higher PR-AUC breaks ties; with no usable fold, the first.
     let best = (0..rows.len())
         .filter(|&i| rows[i].folds > 0)
@@ -674,21 +660,16 @@ fn importance(recipe: &Recipe, contributions: &Matrix) -> Vec<(String, f64)> {
 
 /// Closed rows of a per-opportunity table grouped by the `window`-long period they closed in,
 /// counted back from `end` (the latest period is `[end − window, end)`); each key is its
-/// period's start. Rows still open, without a known label, or opened before `opened_from`
-/// are left out: that is the first snapshot's as-of, before which the features' windows
-/// reach back past the start of the data (on the demo, deals opened in its first 90 days
-/// counted every contact as new).
+/// period's start. Rows still open, or without a known label, are left out.
 fn labelled_by_close(
     table: &SnapshotTable,
     label: &[f64],
     window: i64,
     end: i64,
-    opened_from: i64,
 ) -> BTreeMap<i64, Vec<usize>> {
     let mut out: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    let rows = table.closed_at.iter().zip(label).zip(&table.as_of);
-    for (r, ((&closed, &y), &opened)) in rows.enumerate() {
-        if !(closed.is_finite() && y.is_finite()) || opened < opened_from {
+    for (r, (&closed, &y)) in table.closed_at.iter().zip(label).enumerate() {
+        if !(closed.is_finite() && y.is_finite()) {
             continue;
         }
         let back = (end - closed as i64).max(1);
@@ -696,11 +677,6 @@ fn labelled_by_close(
         out.entry(end - (k + 1) * window).or_default().push(r);
     }
     out
-}
-
-/// The as-of moment of the first account snapshot (the end of the features' warm-up).
-fn first_as_of(snapshots: &SnapshotTable) -> i64 {
-    snapshots.as_of.iter().copied().min().unwrap_or(i64::MIN)
 }
 
 /// The rows a task learns from: its table's features, its label and the labelled rows by
@@ -732,7 +708,7 @@ fn task_rows<'a>(
         return Ok((
             &opps.features,
             label,
-            labelled_by_close(opps, label, window, end, first_as_of(snapshots)),
+            labelled_by_close(opps, label, window, end),
             &opps.row_ids,
         ));
     }
@@ -787,12 +763,9 @@ fn train_task(
     let (recipe, x, y) = fit_recipe(features, label, &train_rows, params.seed)?;
     let x_cal = recipe.transform(&features.select_rows(&cal_rows)?)?;
     let y_cal = outcomes(label, &cal_rows);
-    // Boosted trees keep the rounds the folds chose; the calibration snapshot stays unseen.
-    let rounds = board.get(chosen).and_then(|r| r.rounds);
+    // The calibration snapshot is also the early-stopping fold of the boosted trees.
     let signs = monotone_signs(&recipe, &params.monotone);
-    let model = candidate
-        .fit(&x, &y, None, &signs, params.seed)?
-        .with_rounds(rounds);
+    let model = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), &signs, params.seed)?;
     let p_cal = model.probability(&x_cal)?;
     let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
     let test_frame = features.select_rows(&test_rows)?;
@@ -843,7 +816,7 @@ fn train_task(
             train_positives: y.iter().filter(|&&v| v).count(),
         },
         leaderboard: board,
-        model: candidate.with_rounds(rounds).name(),
+        model: candidate.name(),
         calibration: calibrator.method(),
         calibration_cv_brier: calibrator.cv_brier,
         test_brier_uncalibrated: icp_ml::evaluate::brier_score(&p_raw_test, &y_test)?,
@@ -884,7 +857,7 @@ fn train_task(
         format_version: bundle::BUNDLE_FORMAT_VERSION,
         task: task.name.to_string(),
         label: task.label.to_string(),
-        model_name: candidate.with_rounds(rounds).name(),
+        model_name: candidate.name(),
         schema: schema_of(features),
         recipe,
         learner: model,

@@ -202,25 +202,15 @@ fn task(r: &mut Report, t: &TaskReport) {
         caption: Some(
             "Leaderboard (rolling-origin cross-validation on the training period)".into(),
         ),
-        headers: [
-            "model",
-            "rounds (best over the folds)",
-            "folds",
-            "log-loss",
-            "PR-AUC",
-            "ROC-AUC",
-            "chosen",
-        ]
-        .map(String::from)
-        .to_vec(),
+        headers: ["model", "folds", "log-loss", "PR-AUC", "ROC-AUC", "chosen"]
+            .map(String::from)
+            .to_vec(),
         rows: t
             .leaderboard
             .iter()
             .map(|l| {
                 vec![
                     Cell::Text(l.model.clone()),
-                    l.rounds
-                        .map_or(Cell::Text(String::new()), |r| Cell::Int(r as i64)),
                     Cell::Int(l.folds as i64),
                     Cell::Number(l.cv_log_loss),
                     Cell::Number(l.cv_pr_auc),

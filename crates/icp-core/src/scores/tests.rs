@@ -107,8 +107,6 @@ fn fast() -> ScoresParams {
                 learning_rate: 0.1,
                 max_leaves: 8,
                 min_data_in_leaf: 40,
-                row_share: 1.0,
-                column_share: 1.0,
                 strongest_columns: None,
             },
         ],
@@ -262,8 +260,6 @@ fn monotone_constraints_reach_the_boosted_trees() {
             learning_rate: 0.1,
             max_leaves: 8,
             min_data_in_leaf: 20,
-            row_share: 1.0,
-            column_share: 1.0,
             strongest_columns: None,
         }],
         // A column name and a source field (`pricing_page` covers `pricing_page_30d`).
@@ -343,8 +339,6 @@ fn strongest_columns_keep_the_planted_signal() {
         learning_rate: 0.1,
         max_leaves: 8,
         min_data_in_leaf: 20,
-        row_share: 1.0,
-        column_share: 1.0,
         strongest_columns: Some(2),
     };
     assert!(candidate.name().contains("2 strongest columns"));

@@ -128,9 +128,7 @@ pub fn train_deal_size(
         )));
     }
     let window = 90 * DAY_MICROS;
-    // Every won deal, those opened in the features' warm-up too: a deal's size follows the
-    // account's size and kind, which no window cuts short.
-    let by_close = labelled_by_close(opportunities, &log_amount, window, end, i64::MIN);
+    let by_close = labelled_by_close(opportunities, &log_amount, window, end);
     let (train_times, valid_time, test_time) = match split(&by_close, window) {
         Ok(s) => s,
         Err(reason) => return Ok(Err(reason)),

@@ -208,16 +208,6 @@ impl Gbm {
         &self.valid_loss
     }
 
-    /// The model of its first `n_trees` rounds (all of them when it has fewer): exactly what
-    /// a fit with `n_trees` rounds gives, since each round depends only on the earlier ones.
-    /// This is how a number of rounds chosen on validation folds is applied without refitting.
-    pub fn truncated(mut self, n_trees: usize) -> Gbm {
-        self.trees.truncate(n_trees);
-        self.best_iteration = self.trees.len();
-        self.valid_loss.truncate(n_trees);
-        self
-    }
-
     /// Exact path-dependent TreeSHAP: n × (p + 1), contributions on the raw scale and the
     /// base (expected) value last; each row sums to [`Gbm::predict_raw`].
     pub fn shap(&self, x: &Matrix) -> Matrix {
