@@ -864,11 +864,15 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Monthly as-of moments: the first of each month from three months after `start` up to
+/// Days of history before the first snapshot: until then every window reaches back past the
+/// start of the data (every contact is first seen, every count starts from nothing).
+pub const WARM_UP_DAYS: i64 = 90;
+
+/// Monthly as-of moments: the first of each month from [`WARM_UP_DAYS`] after `start` up to
 /// `end`, then `end` itself (the serving snapshot, whose labels are unknown).
 pub fn monthly_as_of(start: i64, end: i64) -> Vec<i64> {
     use chrono::{Datelike, NaiveDate};
-    let Some(first) = chrono::DateTime::from_timestamp_micros(start + 90 * DAY) else {
+    let Some(first) = chrono::DateTime::from_timestamp_micros(start + WARM_UP_DAYS * DAY) else {
         return vec![];
     };
     let (mut y, mut m) = (first.year(), first.month());

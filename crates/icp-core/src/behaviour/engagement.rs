@@ -15,9 +15,6 @@ use serde::Serialize;
 pub const LABEL_DAYS: i64 = 90;
 /// Spacing of the as-of dates.
 pub const STEP_DAYS: i64 = 30;
-/// History before the first training date, as the feature snapshots' warm-up: at the start
-/// of an export every contact is first seen and every count starts from nothing.
-pub const WARM_UP_DAYS: i64 = 90;
 /// Events older than this before T are left out (their weight is below 0.5^(180/30) = 1.6%).
 pub const LOOKBACK_DAYS: i64 = 180;
 
@@ -101,11 +98,12 @@ pub fn engagement(
         return Ok(None);
     }
     let test = end_day - LABEL_DAYS;
-    // Training dates: their label window ends by the held-out date; at least the warm-up of
-    // history before each, so no date's counts are cut short by the start of the data.
+    // Training dates: their label window ends by the held-out date; at least the feature
+    // snapshots' warm-up of history before each, so no date's counts are cut short by the
+    // start of the data.
     let train: Vec<i64> = (1..)
         .map(|k| test - LABEL_DAYS - STEP_DAYS * (k - 1))
-        .take_while(|&t| t >= first_day + WARM_UP_DAYS)
+        .take_while(|&t| t >= first_day + icp_features::snapshot::WARM_UP_DAYS)
         .collect();
     if train.is_empty() {
         return Ok(None);
