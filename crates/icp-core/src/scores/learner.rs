@@ -2,7 +2,8 @@
 //! matrix, predicts a raw score (log-odds for classifiers) and splits that raw score into
 //! additive per-column contributions plus a base value (exact SHAP values). Today:
 //! L2-regularised logistic regression (the interpretable baseline), histogram gradient-boosted
-//! trees (the main model; early-stopped on the calibration snapshot when given one; optionally
+//! trees (the main model; early-stopped on the calibration snapshot when given one, then
+//! [`Candidate::refit`] on training and calibration rows with the rounds found; optionally
 //! refitted on the columns a first fit found strongest, which the rolling-origin leaderboard
 //! weighs against using them all) and a random forest (the second opinion), all from `icp-ml`.
 
@@ -153,6 +154,39 @@ impl Candidate {
                 Ok(Learner::Forest {
                     model: RandomForest::fit(x, &numeric(y), None, &params)?,
                 })
+            }
+        }
+    }
+
+    /// The final model: `first` (fitted by [`Candidate::fit`] on the training rows, stopped
+    /// early on the calibration rows) refitted on `x` and `y` — training and calibration rows
+    /// together — with the same settings, the boosted trees with `first`'s number of rounds
+    /// and column selection. On four demo companies this gained 0.006 ROC-AUC on the held-out
+    /// deals over keeping `first` (`bench/conversion_learners.py`, `early_stopped` against
+    /// `refit_all`).
+    pub fn refit(
+        &self,
+        first: &Learner,
+        x: &Matrix,
+        y: &[bool],
+        monotone: &[i8],
+        seed: u64,
+    ) -> icp_ml::Result<Learner> {
+        match first {
+            Learner::Gbm { model } if model.best_iteration() == 0 => Ok(first.clone()),
+            Learner::Gbm { model } => {
+                let params = GbmParams {
+                    n_trees: model.best_iteration(),
+                    early_stopping_rounds: None,
+                    ..model.params().clone()
+                };
+                let y: Vec<f64> = y.iter().map(|&v| v as u8 as f64).collect();
+                Ok(Learner::Gbm {
+                    model: Gbm::fit(x, &y, None, None, &params)?,
+                })
+            }
+            Learner::Logistic { .. } | Learner::Forest { .. } => {
+                self.fit(x, y, None, monotone, seed)
             }
         }
     }

@@ -763,11 +763,21 @@ fn train_task(
     let (recipe, x, y) = fit_recipe(features, label, &train_rows, params.seed)?;
     let x_cal = recipe.transform(&features.select_rows(&cal_rows)?)?;
     let y_cal = outcomes(label, &cal_rows);
-    // The calibration snapshot is also the early-stopping fold of the boosted trees.
+    // The calibration snapshot is also the early-stopping fold of the boosted trees. The
+    // calibrator learns from the predictions of the model fitted before it; the final model
+    // is that one refitted on training and calibration rows together (more recent data, same
+    // settings), and the held-out period, which neither saw, measures the pair.
     let signs = monotone_signs(&recipe, &params.monotone);
-    let model = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), &signs, params.seed)?;
-    let p_cal = model.probability(&x_cal)?;
+    let first = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), &signs, params.seed)?;
+    let p_cal = first.probability(&x_cal)?;
     let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
+    let x_fit = Matrix::new(
+        [x.as_slice(), x_cal.as_slice()].concat(),
+        x.n_rows() + x_cal.n_rows(),
+        x.n_cols(),
+    )?;
+    let y_fit = [y.as_slice(), y_cal.as_slice()].concat();
+    let model = candidate.refit(&first, &x_fit, &y_fit, &signs, params.seed)?;
     let test_frame = features.select_rows(&test_rows)?;
     let x_test = recipe.transform(&test_frame)?;
     let p_raw_test = model.probability(&x_test)?;
