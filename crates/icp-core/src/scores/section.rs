@@ -155,8 +155,9 @@ fn task(r: &mut Report, t: &TaskReport) {
              creation. Trained on {} deals that closed before {} ({} won); calibrated on the {} \
              that closed in the {window} days from {} ({} chosen by cross-validated Brier); \
              evaluated on the {} that closed in the {window} days from {} (held out). Chosen by \
-             rolling-origin cross-validation: {}. An account's P(convert) is the chance that a \
-             deal opened with it today is won.",
+             rolling-origin cross-validation: {}, then refitted on the training and calibration \
+             deals together. An account's P(convert) is the chance that a deal opened with it \
+             today is won.",
             format::int(sp.n_train as i64),
             date(sp.calibration_as_of),
             format::int(sp.train_positives as i64),
@@ -172,7 +173,8 @@ fn task(r: &mut Report, t: &TaskReport) {
             "Trained on {} account-months ({} snapshots {} … {}, {} positive); calibrated on {} \
              ({} rows, {} chosen by cross-validated Brier); evaluated on the held-out snapshot {} \
              ({} rows). Each split is one label window ({window} days) after the previous, so no \
-             outcome window overlaps. Chosen by rolling-origin cross-validation: {}.",
+             outcome window overlaps. Chosen by rolling-origin cross-validation: {}, then \
+             refitted on the training and calibration snapshots together.",
             format::int(sp.n_train as i64),
             sp.train_as_of.len(),
             sp.train_as_of.first().map_or(String::new(), |&t| date(t)),
