@@ -104,7 +104,6 @@ impl Candidate {
         monotone: &[i8],
         seed: u64,
     ) -> icp_ml::Result<Learner> {
-        let numeric = |y: &[bool]| -> Vec<f64> { y.iter().map(|&v| v as u8 as f64).collect() };
         match self {
             Candidate::Logistic { c } => {
                 let params = LogisticParams::default().c(*c);
@@ -180,9 +179,8 @@ impl Candidate {
                     early_stopping_rounds: None,
                     ..model.params().clone()
                 };
-                let y: Vec<f64> = y.iter().map(|&v| v as u8 as f64).collect();
                 Ok(Learner::Gbm {
-                    model: Gbm::fit(x, &y, None, None, &params)?,
+                    model: Gbm::fit(x, &numeric(y), None, None, &params)?,
                 })
             }
             Learner::Logistic { .. } | Learner::Forest { .. } => {
@@ -190,6 +188,11 @@ impl Candidate {
             }
         }
     }
+}
+
+/// Binary outcomes as the 0/1 targets the tree learners take.
+fn numeric(y: &[bool]) -> Vec<f64> {
+    y.iter().map(|&v| v as u8 as f64).collect()
 }
 
 /// Rows whose mean |SHAP value| ranks the columns for feature selection: all of them up to
