@@ -24,7 +24,11 @@ rows and columns per tree), early-stopped on log-loss over the latest 17% of the
   the segmentation clusters today's event mix, which a won deal changes (product use of the
   new customer), so it beats even the true archetype and is not a legitimate feature. icp
   assigns each deal the segment of its features at creation instead;
-- `monotone_contacts`: every column, `new_contacts_*` constrained to never lower the score.
+- `monotone_contacts`: every column, `new_contacts_*` constrained to never lower the score;
+- `generator_form`: not LightGBM but an L2 logistic regression on the generator's own terms
+  as the data shows them — the employee bands (200–5,000, under 20), each industry, Snowflake,
+  Salesforce, the sweet spot, new contacts in 60 days (capped at 4), all three path events in
+  90 days — plus the true archetype: the right functional form, known in advance.
 
 Prints the ROC-AUC of each variant and of the true probabilities per workspace, then the means.
 """
@@ -35,6 +39,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
 DRIVERS = [
@@ -81,6 +86,26 @@ def stopped_rounds(x, y, **extra):
     return model, min(losses)[1]
 
 
+def generator_terms(x):
+    """The generator's win-probability terms (crates/icp-data/src/synth/account.rs) from the
+    columns that show them, and the true archetype as indicators."""
+    emp = np.exp(x.log_employees.astype(float))
+    snow, sf = x.tech_snowflake.astype(float).fillna(0), x.tech_salesforce.astype(float).fillna(0)
+    terms = pd.DataFrame({
+        "band": ((emp >= 199.5) & (emp <= 5000.5)).astype(float),
+        "small": (emp < 19.5).astype(float),
+        "snowflake": snow,
+        "salesforce": sf,
+        "sweet_spot": ((emp >= 199.5) & (emp <= 2000.5) & ((snow > 0) | (sf > 0))).astype(float),
+        "committee": x.new_contacts_60d.astype(float).fillna(0).clip(0, 4),
+        "path": ((x.competitor_comparison_90d > 0) & (x.demo_request_90d > 0)
+                 & (x.roi_calculator_90d > 0)).astype(float),
+    })
+    dummies = [pd.get_dummies(x[c].astype(str), prefix=c).astype(float)
+               for c in ("industry", "true_archetype")]
+    return pd.concat([terms] + dummies, axis=1)
+
+
 def main():
     rows = {}
     for ws in sys.argv[1:]:
@@ -102,6 +127,10 @@ def main():
         auc["with_current_segment"] = refit(base + ["current_segment"])
         monotone = [1 if c.startswith("new_contacts") else 0 for c in base]
         auc["monotone_contacts"] = refit(base, monotone_constraints=monotone)
+        terms, terms_test = generator_terms(x), generator_terms(x_test)
+        terms_test = terms_test.reindex(columns=terms.columns, fill_value=0.0)
+        form = LogisticRegression(C=1.0, max_iter=3000).fit(terms, y)
+        auc["generator_form"] = roc_auc_score(y_test, form.predict_proba(terms_test)[:, 1])
         print(ws, " ".join(f"{k} {v:.4f}" for k, v in auc.items()), flush=True)
         rows[ws] = auc
     means = pd.DataFrame(rows).T.mean()

@@ -95,6 +95,16 @@ pub struct ScoresConfig {
     /// windows) mapped to +1 (more never lowers the score) or −1 (more never raises it).
     #[serde(default)]
     pub monotone: std::collections::BTreeMap<String, i8>,
+    /// A segment with at least this many positive training rows (won deals for conversion)
+    /// and `segment_min_negatives` negative ones is tried with a model of its own.
+    #[serde(default = "default_segment_min_labels")]
+    pub segment_min_positives: usize,
+    #[serde(default = "default_segment_min_labels")]
+    pub segment_min_negatives: usize,
+}
+
+fn default_segment_min_labels() -> usize {
+    200
 }
 
 fn default_min_labels() -> usize {
@@ -118,6 +128,8 @@ impl Default for ScoresConfig {
             tier_a: default_tier_a(),
             tier_b: default_tier_b(),
             monotone: Default::default(),
+            segment_min_positives: default_segment_min_labels(),
+            segment_min_negatives: default_segment_min_labels(),
         }
     }
 }

@@ -1,9 +1,11 @@
-//! The saved model bundle `out/models/<task>.json`: the fitted recipe, the learner, its
-//! calibration, the feature schema it was trained on and its held-out metrics. Scoring goes
+//! The saved model bundle `out/models/<task>.json`: the fitted recipe, the learner (and the
+//! learners of the segments with a model of their own), its calibration, the feature schema it
+//! was trained on and its held-out metrics. Scoring goes
 //! through [`ModelBundle::score`], which first checks that the frame has exactly the schema
 //! the recipe was fitted on (train/serve parity) and refuses a mismatch with a clear error.
 
 use super::learner::{Contributions, Learner};
+use super::segmented::{Routed, SegmentLearner, routes, segment_column};
 use crate::{Error, Result};
 use icp_ml::Matrix;
 use icp_ml::calibrate::Calibrator;
@@ -34,6 +36,9 @@ pub struct ModelBundle {
     pub schema: Vec<SchemaColumn>,
     pub recipe: Recipe,
     pub learner: Learner,
+    /// Learners of the segments that score their own rows (see [`super::segmented`]).
+    #[serde(default)]
+    pub segment_learners: Vec<SegmentLearner>,
     pub calibrator: Calibrator,
     /// Held-out metrics and selection details, for the record.
     pub metrics: serde_json::Value,
@@ -48,6 +53,8 @@ pub struct Scored {
     pub raw: Vec<f64>,
     /// Calibrated probabilities.
     pub probability: Vec<f64>,
+    /// Per row, the index of the segment learner that scored it (`None`: the global one).
+    pub routes: Vec<Option<usize>>,
 }
 
 /// The input schema of a frame.
@@ -98,19 +105,44 @@ impl ModelBundle {
     pub fn score(&self, frame: &Frame) -> Result<Scored> {
         self.check_schema(frame)?;
         let x = self.recipe.transform(frame)?;
-        let raw = self.learner.raw(&x)?;
-        let uncalibrated = self.learner.probability(&x)?;
+        let routes = routes(frame, &self.segment_learners);
+        let model = self.routed();
+        let raw = model.raw(&x, &routes)?;
+        let uncalibrated = model.probability(&x, &routes)?;
         let probability = self.calibrator.apply(&uncalibrated)?;
         Ok(Scored {
             x,
             raw,
             probability,
+            routes,
         })
     }
 
-    /// Exact SHAP contributions of each recipe output column to the raw score.
-    pub fn contributions(&self, x: &Matrix) -> Result<Contributions> {
-        Ok(self.learner.contributions(x)?)
+    /// The global and segment learners as one model.
+    pub fn routed(&self) -> Routed<'_> {
+        Routed {
+            global: &self.learner,
+            segments: &self.segment_learners,
+            segment_column: segment_column(&self.recipe),
+        }
+    }
+
+    /// Exact SHAP contributions of each recipe output column to the raw scores of `scored`,
+    /// on the global model's base value.
+    pub fn contributions(&self, scored: &Scored) -> Result<Contributions> {
+        Ok(self.routed().contributions(&scored.x, &scored.routes)?)
+    }
+
+    /// The name of the model that scores each row of `scored`.
+    pub fn row_model_names(&self, scored: &Scored) -> Vec<String> {
+        scored
+            .routes
+            .iter()
+            .map(|r| match r.and_then(|i| self.segment_learners.get(i)) {
+                Some(s) => format!("{} · own model of segment {}", self.model_name, s.segment),
+                None => self.model_name.clone(),
+            })
+            .collect()
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

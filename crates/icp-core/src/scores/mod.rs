@@ -22,6 +22,7 @@
 //! instead, labelled `lookalike` in the `model` column.
 //!
 //! - [`learner`]: the interchangeable candidates and their exact contributions;
+//! - [`segmented`]: models of their own for the segments with enough labels;
 //! - [`explain`]: permutation importance, partial dependence and interactions for the report;
 //! - [`bundle`]: the saved model (recipe, learner, calibration, schema, metrics);
 //! - [`reasons`]: contributions summed to source fields, as points and words;
@@ -37,6 +38,7 @@ pub mod lookalike;
 pub mod output;
 pub mod reasons;
 pub mod section;
+pub mod segmented;
 #[cfg(test)]
 mod tests;
 pub mod value;
@@ -134,6 +136,10 @@ pub struct ScoresParams {
     pub candidates: Vec<Candidate>,
     /// Monotone constraints of the boosted trees: feature column or source field → +1 / −1.
     pub monotone: BTreeMap<String, i8>,
+    /// A segment with at least this many positive and negative training rows is tried with a
+    /// model of its own ([`segmented`]).
+    pub segment_min_positives: usize,
+    pub segment_min_negatives: usize,
     pub seed: u64,
 }
 
@@ -146,6 +152,8 @@ impl Default for ScoresParams {
             cv_origins: 3,
             candidates: Candidate::defaults(),
             monotone: BTreeMap::new(),
+            segment_min_positives: 200,
+            segment_min_negatives: 200,
             seed: 42,
         }
     }
@@ -196,6 +204,8 @@ impl ScoresParams {
             min_losses: c.min_losses,
             tiers,
             monotone: c.monotone.clone(),
+            segment_min_positives: c.segment_min_positives,
+            segment_min_negatives: c.segment_min_negatives,
             ..ScoresParams::default()
         })
     }
@@ -259,8 +269,11 @@ pub struct TaskReport {
     pub permutation: Vec<explain::PermutationImportance>,
     /// Partial dependence and ICE curves of the top numeric columns.
     pub partial_dependence: Vec<explain::PartialDependence>,
-    /// Strongest SHAP interactions between source fields (tree models).
+    /// Strongest SHAP interactions between source fields (tree models; the global model's).
     pub interactions: Vec<explain::Interaction>,
+    /// Each segment's training labels and whether it has a model of its own (`None` without
+    /// a segment feature).
+    pub segment_models: Option<segmented::SegmentModels>,
     /// Per-deal tasks: each held-out deal's id, calibrated probability and outcome, so the
     /// evaluation can be reproduced (and compared with a ground truth).
     pub held_out: Vec<HeldOut>,
@@ -471,43 +484,53 @@ fn outcomes(label: &[f64], rows: &[usize]) -> Vec<bool> {
     rows.iter().map(|&r| label[r] > 0.5).collect()
 }
 
-/// Rolling-origin cross-validation of every candidate over the training snapshots.
-fn leaderboard(
-    frame: &Frame,
-    label: &[f64],
+/// The rolling-origin folds over the training periods, latest first: per origin, the rows of
+/// the periods at least one label window before it (to fit) and the origin's rows (to
+/// validate).
+fn cv_folds(
     by_as_of: &BTreeMap<i64, Vec<usize>>,
     train_times: &[i64],
     window: i64,
-    params: &ScoresParams,
-) -> Result<Vec<LeaderboardRow>> {
-    let origins: Vec<i64> = train_times
+    cv_origins: usize,
+) -> Vec<(Vec<usize>, Vec<usize>)> {
+    train_times
         .iter()
         .rev()
         .copied()
         .filter(|&o| train_times.iter().any(|&t| t + window <= o))
-        .take(params.cv_origins)
-        .collect();
+        .take(cv_origins)
+        .map(|origin| {
+            let fit_times: Vec<i64> = train_times
+                .iter()
+                .copied()
+                .filter(|&t| t + window <= origin)
+                .collect();
+            (rows_at(by_as_of, &fit_times), rows_at(by_as_of, &[origin]))
+        })
+        .collect()
+}
+
+/// Rolling-origin cross-validation of every candidate over the training periods' `folds`.
+fn leaderboard(
+    frame: &Frame,
+    label: &[f64],
+    folds: &[(Vec<usize>, Vec<usize>)],
+    params: &ScoresParams,
+) -> Result<Vec<LeaderboardRow>> {
     let mut sums = vec![(0.0, 0.0, 0.0, 0usize); params.candidates.len()];
-    for &origin in &origins {
-        let fit_times: Vec<i64> = train_times
-            .iter()
-            .copied()
-            .filter(|&t| t + window <= origin)
-            .collect();
-        let fit_rows = rows_at(by_as_of, &fit_times);
-        let valid_rows = rows_at(by_as_of, &[origin]);
-        let y_valid = outcomes(label, &valid_rows);
+    for (fit_rows, valid_rows) in folds {
+        let y_valid = outcomes(label, valid_rows);
         let pos = y_valid.iter().filter(|&&v| v).count();
         if pos == 0 || pos == y_valid.len() {
             continue;
         }
-        let Ok((recipe, x, y)) = fit_recipe(frame, label, &fit_rows, params.seed) else {
+        let Ok((recipe, x, y)) = fit_recipe(frame, label, fit_rows, params.seed) else {
             continue;
         };
         if y.iter().all(|&v| v) || !y.iter().any(|&v| v) {
             continue;
         }
-        let xv = recipe.transform(&frame.select_rows(&valid_rows)?)?;
+        let xv = recipe.transform(&frame.select_rows(valid_rows)?)?;
         let signs = monotone_signs(&recipe, &params.monotone);
         for (c, cand) in params.candidates.iter().enumerate() {
             let Ok(model) = cand.fit(&x, &y, None, &signs, params.seed) else {
@@ -757,39 +780,78 @@ fn train_task(
             )));
         }
     }
-    let board = leaderboard(features, label, by_as_of, &train_times, window, params)?;
+    let folds = cv_folds(by_as_of, &train_times, window, params.cv_origins);
+    let board = leaderboard(features, label, &folds, params)?;
     let chosen = board.iter().position(|r| r.chosen).unwrap_or(0);
     let candidate = &params.candidates[chosen];
+    let mut segment_models =
+        segmented::trial(features, label, &train_rows, &folds, candidate, params)?;
     let (recipe, x, y) = fit_recipe(features, label, &train_rows, params.seed)?;
-    let x_cal = recipe.transform(&features.select_rows(&cal_rows)?)?;
+    let cal_frame = features.select_rows(&cal_rows)?;
+    let x_cal = recipe.transform(&cal_frame)?;
     let y_cal = outcomes(label, &cal_rows);
     // The calibration snapshot is also the early-stopping fold of the boosted trees. The
     // calibrator learns from the predictions of the model fitted before it; the final model
     // is that one refitted on training and calibration rows together (more recent data, same
-    // settings), and the held-out period, which neither saw, measures the pair.
+    // settings), and the held-out period, which neither saw, measures the pair. Segments with
+    // a model of their own go through the same steps on their rows.
     let signs = monotone_signs(&recipe, &params.monotone);
-    let first = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), &signs, params.seed)?;
-    let p_cal = first.probability(&x_cal)?;
-    let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
-    let x_fit = Matrix::new(
-        [x.as_slice(), x_cal.as_slice()].concat(),
-        x.n_rows() + x_cal.n_rows(),
-        x.n_cols(),
+    let segment_column = segmented::segment_column(&recipe);
+    let adopted = match (&mut segment_models, segment_column) {
+        (Some(m), Some(_)) => m.adopted(),
+        (Some(m), None) => {
+            // The recipe dropped the segment field (one segment holds nearly every row):
+            // nothing to credit a segment model's base value to, so the global model scores all.
+            m.segments.iter_mut().for_each(|s| s.own_model = false);
+            Vec::new()
+        }
+        (None, _) => Vec::new(),
+    };
+    let fits = segmented::fit_segments(
+        &adopted,
+        &segmented::FitData {
+            x: &x,
+            y: &y,
+            segment: &segmented::segments_of(features, &train_rows),
+            x_cal: &x_cal,
+            y_cal: &y_cal,
+            segment_cal: &segmented::segments_of(features, &cal_rows),
+        },
+        candidate,
+        &signs,
+        params.seed,
     )?;
+    let first = candidate.fit(&x, &y, Some((&x_cal, &y_cal)), &signs, params.seed)?;
+    let first_routed = segmented::Routed {
+        global: &first,
+        segments: &fits.first,
+        segment_column,
+    };
+    let p_cal = first_routed.probability(&x_cal, &segmented::routes(&cal_frame, &fits.first))?;
+    let calibrator = Calibrator::fit(&p_cal, &y_cal, params.seed)?;
+    let x_fit = stack(&x, &x_cal)?;
     let y_fit = [y.as_slice(), y_cal.as_slice()].concat();
     let model = candidate.refit(&first, &x_fit, &y_fit, &signs, params.seed)?;
+    let segment_learners = fits.kept;
+    let routed = segmented::Routed {
+        global: &model,
+        segments: &segment_learners,
+        segment_column,
+    };
     let test_frame = features.select_rows(&test_rows)?;
     let x_test = recipe.transform(&test_frame)?;
-    let p_raw_test = model.probability(&x_test)?;
+    let routes_test = segmented::routes(&test_frame, &segment_learners);
+    let p_raw_test = routed.probability(&x_test, &routes_test)?;
     let p_test = calibrator.apply(&p_raw_test)?;
     let y_test = outcomes(label, &test_rows);
     let test = binary_metrics(&p_test, &y_test)?;
-    let fit_test = percentile_scores(&model.raw(&x_test)?);
-    let contributions = model.contributions(&x_test)?;
+    let fit_test = percentile_scores(&routed.raw(&x_test, &routes_test)?);
+    let contributions = routed.contributions(&x_test, &routes_test)?;
     let by_field = importance(&recipe, &contributions.values);
     let score = |f: &Frame| -> Result<Vec<f64>> {
         let x = recipe.transform(f)?;
-        Ok(calibrator.apply(&model.probability(&x)?)?)
+        let p = routed.probability(&x, &segmented::routes(f, &segment_learners))?;
+        Ok(calibrator.apply(&p)?)
     };
     let top_fields: Vec<String> = by_field.iter().take(8).map(|(f, _)| f.clone()).collect();
     let permutation =
@@ -838,6 +900,7 @@ fn train_task(
         permutation,
         partial_dependence,
         interactions,
+        segment_models,
         held_out: test_rows
             .iter()
             .zip(&p_test)
@@ -871,6 +934,7 @@ fn train_task(
         schema: schema_of(features),
         recipe,
         learner: model,
+        segment_learners,
         calibrator,
         metrics: serde_json::json!({
             "test": report.test,
@@ -879,6 +943,15 @@ fn train_task(
         }),
     };
     Ok(Ok((report, bundle)))
+}
+
+/// The rows of `a` followed by those of `b` (same columns).
+fn stack(a: &Matrix, b: &Matrix) -> Result<Matrix> {
+    Ok(Matrix::new(
+        [a.as_slice(), b.as_slice()].concat(),
+        a.n_rows() + b.n_rows(),
+        a.n_cols(),
+    )?)
 }
 
 /// Counts won and lost deals (labelled rows of the conversion label).
@@ -972,15 +1045,17 @@ pub fn run(
     }
     // Fit score, tier and reasons: from the conversion model, else the lookalike score.
     let conversion = bundles.iter().find(|b| b.task == "conversion");
-    let (fit_score, p_convert, model_name, tier_rule, contributions, raw, base, recipe) =
+    let (fit_score, p_convert, mode, row_models, tier_rule, contributions, raw, base, recipe) =
         match conversion {
             Some(b) => {
                 let scored = b.score(&frame)?;
-                let c = b.contributions(&scored.x)?;
+                let c = b.contributions(&scored)?;
+                let row_models = b.row_model_names(&scored);
                 (
                     percentile_scores(&scored.raw),
                     scored.probability,
                     b.model_name.clone(),
+                    row_models,
                     params.tiers,
                     c.values,
                     scored.raw,
@@ -1035,15 +1110,16 @@ pub fn run(
                         (None, nothing)
                     }
                 };
+                let mode = if look.similarity.iter().all(|v| v.is_nan()) {
+                    "none"
+                } else {
+                    "lookalike"
+                };
                 (
                     percentile_scores(&look.similarity),
                     vec![f64::NAN; ids.len()],
-                    if look.similarity.iter().all(|v| v.is_nan()) {
-                        "none"
-                    } else {
-                        "lookalike"
-                    }
-                    .to_string(),
+                    mode.to_string(),
+                    vec![mode.to_string(); ids.len()],
                     share,
                     look.contributions,
                     look.similarity,
@@ -1087,7 +1163,7 @@ pub fn run(
             fit_score: fit_score[r],
             tier: tier[r].to_string(),
             p_convert: p_convert[r],
-            model: model_name.clone(),
+            model: row_models[r].clone(),
             up,
             down,
         });
@@ -1169,7 +1245,7 @@ pub fn run(
     accounts.set("ltv", Values::Number(ltv))?;
     accounts.set(
         "model",
-        Values::Text(vec![Some(model_name.clone()); ids.len()]),
+        Values::Text(row_models.iter().cloned().map(Some).collect()),
     )?;
     for (dir, pick) in [("up", true), ("down", false)] {
         for k in 0..3 {
@@ -1188,7 +1264,7 @@ pub fn run(
         report: ScoresReport {
             as_of: serving_as_of,
             accounts: ids.len(),
-            mode: model_name.clone(),
+            mode,
             cold_start,
             tasks,
             skipped,

@@ -1,12 +1,13 @@
 //! The "Scores" section of the report: the cold-start notice, and per task the time split,
-//! the leaderboard, held-out metrics, win rate by tier, lift and cumulative gains, the
+//! the leaderboard, the per-segment models, held-out metrics, win rate by tier, lift and cumulative gains, the
 //! reliability curve before and after calibration, and the fields that drive the score (mean
 //! |SHAP|, permutation importance, partial dependence with ICE curves, interactions); then deal
 //! size and lifetime value.
 
+use super::segmented::{SegmentModels, SegmentTrial};
 use super::{ScoresReport, TaskReport};
 use crate::report::svg::{self, BarChart, LineChart, Series};
-use crate::report::{Cell, Report, Table, format};
+use crate::report::{Cell, Report, Section, Table, format};
 
 fn date(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
@@ -226,6 +227,9 @@ fn task(r: &mut Report, t: &TaskReport) {
             })
             .collect(),
     });
+    if let Some(m) = &t.segment_models {
+        segment_models(sec, m, t.task.per_opportunity);
+    }
     sec.table(Table {
         caption: Some("Observed rate by tier in the held-out period".into()),
         headers: ["tier", "accounts", "positives", "rate"]
@@ -389,4 +393,80 @@ fn task(r: &mut Report, t: &TaskReport) {
                 .collect(),
         });
     }
+}
+
+/// Which segments have a model of their own, and what the folds said.
+fn segment_models(sec: &mut Section, m: &SegmentModels, per_deal: bool) {
+    let (pos, neg) = if per_deal {
+        ("won", "lost deals")
+    } else {
+        ("positive", "negative rows")
+    };
+    let tried: Vec<&SegmentTrial> = m.segments.iter().filter(|s| s.cv.is_some()).collect();
+    if tried.is_empty() {
+        let most = m
+            .segments
+            .iter()
+            .max_by_key(|s| s.train_positives.min(s.train_negatives));
+        sec.paragraph(format!(
+            "Per-segment models: none. A segment is tried with a model of its own from {} {pos} \
+             and {} {neg} in training{}.",
+            format::int(m.min_positives as i64),
+            format::int(m.min_negatives as i64),
+            most.map_or(String::new(), |s| format!(
+                "; the best-labelled segment, {}, has {} and {}",
+                s.segment,
+                format::int(s.train_positives as i64),
+                format::int(s.train_negatives as i64)
+            ))
+        ));
+        return;
+    }
+    let adopted = m.adopted();
+    sec.paragraph(format!(
+        "Per-segment models: the segments with at least {} {pos} and {} {neg} in training were \
+         tried with the chosen learner fitted on their rows alone, against the global model on \
+         the same rolling-origin folds. A segment keeps its own model when its log-loss on its \
+         validation rows is clearly lower: the mean per-row improvement is more than twice its \
+         standard error. {} Every row shares one calibration, and the model \
+         column of the accounts says which model scored each.",
+        format::int(m.min_positives as i64),
+        format::int(m.min_negatives as i64),
+        if adopted.is_empty() {
+            "None does: the global model scores every account.".to_string()
+        } else {
+            format!("Scored by their own model: {}.", adopted.join(", "))
+        }
+    ));
+    sec.table(Table {
+        caption: Some("Per-segment models (rolling-origin folds of the training period)".into()),
+        headers: [
+            "segment",
+            pos,
+            neg,
+            "validation rows",
+            "log-loss, global",
+            "log-loss, own",
+            "SE of the difference",
+            "own model",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: tried
+            .iter()
+            .filter_map(|s| {
+                let cv = s.cv.as_ref()?;
+                Some(vec![
+                    Cell::Text(s.segment.clone()),
+                    Cell::Int(s.train_positives as i64),
+                    Cell::Int(s.train_negatives as i64),
+                    Cell::Int(cv.rows as i64),
+                    Cell::Number(cv.global_log_loss),
+                    Cell::Number(cv.own_log_loss),
+                    Cell::Number(cv.improvement_se),
+                    Cell::Text(if s.own_model { "✓" } else { "" }.into()),
+                ])
+            })
+            .collect(),
+    });
 }

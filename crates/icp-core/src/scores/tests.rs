@@ -186,7 +186,7 @@ fn bundles_round_trip_and_refuse_another_schema() {
         loaded.score(&t.features).unwrap(),
     );
     assert_eq!(a.probability, b.probability);
-    let c = loaded.contributions(&a.x).unwrap();
+    let c = loaded.contributions(&a).unwrap();
     for r in 0..a.x.n_rows() {
         let sum = c.values.row(r).unwrap().iter().sum::<f64>() + c.base;
         assert!((sum - a.raw[r]).abs() < 1e-6);
@@ -356,4 +356,110 @@ fn strongest_columns_keep_the_planted_signal() {
         let row = shap.row(r).unwrap();
         assert!(row[2..p].iter().all(|&v| v == 0.0), "row {r}: {row:?}");
     }
+}
+
+/// `tables` with a `segment` feature ("north" for even accounts, "south" for odd) and the
+/// deals relabelled so that pricing visits raise the chance of a win in the north and lower
+/// it in the south: P = σ(±0.9·(visits − 2.5) − 0.4).
+fn two_segment_tables(accounts: usize, months: usize) -> (SnapshotTable, SnapshotTable) {
+    let (mut t, mut opps) = tables(accounts, months);
+    let account = |id: &str| -> u64 { id[1..].parse().unwrap() };
+    for table in [&mut t, &mut opps] {
+        let segment: Vec<Option<String>> = table
+            .account_ids
+            .iter()
+            .map(|id| Some(["north", "south"][account(id) as usize % 2].to_string()))
+            .collect();
+        let mut cols = table.features.columns().to_vec();
+        cols.push(Column::categorical("segment", "segment", segment));
+        table.features = Frame::new(cols).unwrap();
+    }
+    let ColumnData::Numeric(visits) = opps.features.column("pricing_page_30d").unwrap().data()
+    else {
+        panic!("pricing visits are numeric");
+    };
+    let won = (0..opps.n_rows())
+        .map(|r| {
+            let a = account(&opps.account_ids[r]);
+            let sign = if a % 2 == 0 { 1.0 } else { -1.0 };
+            let z = sign * 0.9 * (visits[r] - 2.5) - 0.4;
+            (unit(a, 5000 + r as u64) < 1.0 / (1.0 + (-z).exp())) as u8 as f64
+        })
+        .collect();
+    opps.labels.insert("won".to_string(), won);
+    (t, opps)
+}
+
+/// Where the segments disagree about a driver, a logistic regression per segment beats the
+/// global one: both segments get a model of their own, the held-out ROC-AUC rises, each
+/// account's contributions still add up to its raw score on the global base value, the
+/// `model` column names the segment's model, and the saved bundle scores identically.
+#[test]
+fn segments_that_disagree_get_models_of_their_own() {
+    let (t, opps) = two_segment_tables(600, 12);
+    let logistic = |min: usize| ScoresParams {
+        candidates: vec![Candidate::Logistic { c: 1.0 }],
+        segment_min_positives: min,
+        segment_min_negatives: min,
+        ..ScoresParams::default()
+    };
+    let global = run(&t, Some(&opps), &Default::default(), &logistic(usize::MAX)).unwrap();
+    let own = run(&t, Some(&opps), &Default::default(), &logistic(100)).unwrap();
+    let trials = |out: &ScoresOutcome| out.report.tasks[0].segment_models.clone().unwrap();
+    assert!(trials(&global).adopted().is_empty());
+    assert!(trials(&global).segments.iter().all(|s| s.cv.is_none()));
+    let models = trials(&own);
+    assert_eq!(models.adopted(), ["north", "south"]);
+    // Every training deal is counted in its segment (no outliers here).
+    let split = &own.report.tasks[0].split;
+    let counted =
+        |f: fn(&segmented::SegmentTrial) -> usize| -> usize { models.segments.iter().map(f).sum() };
+    assert_eq!(counted(|s| s.train_positives), split.train_positives);
+    assert_eq!(
+        counted(|s| s.train_positives + s.train_negatives),
+        split.n_train
+    );
+    for s in &models.segments {
+        let cv = s.cv.as_ref().unwrap();
+        assert!(cv.own_is_better(), "{s:?}");
+        assert!(
+            s.train_positives >= 100 && s.train_negatives >= 100,
+            "{s:?}"
+        );
+    }
+    let (auc_global, auc_own) = (
+        global.report.tasks[0].test.roc_auc,
+        own.report.tasks[0].test.roc_auc,
+    );
+    eprintln!("held-out ROC-AUC: global model {auc_global:.4}, own models {auc_own:.4}");
+    assert!(auc_own > auc_global + 0.1, "{auc_global} → {auc_own}");
+
+    let bundle = &own.bundles[0];
+    assert_eq!(bundle.segment_learners.len(), 2);
+    let scored = bundle.score(&t.features).unwrap();
+    let c = bundle.contributions(&scored).unwrap();
+    for r in 0..scored.x.n_rows() {
+        let sum = c.values.row(r).unwrap().iter().sum::<f64>() + c.base;
+        assert!(
+            (sum - scored.raw[r]).abs() < 1e-6,
+            "row {r}: {sum} vs {}",
+            scored.raw[r]
+        );
+        let segment = ["north", "south"][r % 600 % 2];
+        assert_eq!(
+            bundle.segment_learners[scored.routes[r].unwrap()].segment,
+            segment
+        );
+    }
+    let reason = &own.reasons[0];
+    assert!(
+        reason.model.ends_with("own model of segment north"),
+        "{}",
+        reason.model
+    );
+    let path = std::env::temp_dir().join(format!("icp-segmented-{}.json", std::process::id()));
+    bundle.save(&path).unwrap();
+    let loaded = ModelBundle::load(&path).unwrap();
+    assert_eq!(loaded.score(&t.features).unwrap().raw, scored.raw);
+    std::fs::remove_file(&path).unwrap();
 }

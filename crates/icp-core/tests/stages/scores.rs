@@ -300,7 +300,7 @@ fn a_saved_bundle_scores_identically_and_refuses_a_foreign_schema() {
     assert_eq!(a.raw, b.raw);
     assert_eq!(a.probability, b.probability);
     // Reasons are exact: contributions + base = raw score.
-    let c = bundle.contributions(&a.x).unwrap();
+    let c = bundle.contributions(&a).unwrap();
     for r in 0..a.x.n_rows() {
         let sum: f64 = c.values.row(r).unwrap().iter().sum::<f64>() + c.base;
         assert!(
