@@ -8,6 +8,7 @@ use crate::behaviour::{self, AccountBehaviour, BehaviourOutcome};
 use crate::features::{self, FeatureReport};
 use crate::identity::{IdentityCollector, IdentitySummary, write_merges};
 use crate::profile::{CompanyProfile, Tee};
+use crate::scores::export::ExportReport;
 use crate::scores::output::{AccountsTable, Values};
 use crate::scores::{self, ScoresParams, ScoresReport};
 use crate::sections;
@@ -75,6 +76,8 @@ pub struct Outcome {
     pub segments: Option<SegmentsReport>,
     /// Models, held-out evaluation and scores (`run` only).
     pub scores: Option<ScoresReport>,
+    /// The model learned from the flat export (`run` with `[export]` only).
+    pub export: Option<ExportReport>,
     pub out_dir: PathBuf,
     /// Files and folders written under `out_dir`, relative to it.
     pub written: Vec<PathBuf>,
@@ -239,6 +242,10 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         }
         None => None,
     };
+    let export = match &ws.config.export {
+        Some(_) if full => Some(export_stage(ws, &staging, progress)?),
+        _ => None,
+    };
     if full {
         write_merges(&staging.path("merges.csv"), &identity.merges)?;
         let json = staging.path("ingest.json");
@@ -256,6 +263,9 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         if let Some(s) = &scores {
             scores::section::add(&mut doc, s);
         }
+        if let Some(e) = &export {
+            scores::section::export(&mut doc, e);
+        }
         doc.write(&html).map_err(|e| Error::io(&html, e))?;
     }
     let written = staging.publish()?;
@@ -267,9 +277,74 @@ fn execute(ws: &Workspace, progress: &dyn Progress, full: bool) -> Result<Outcom
         behaviour,
         segments: segments.map(|(r, _)| r),
         scores,
+        export,
         out_dir: out,
         written,
     })
+}
+
+/// What `icp run` did on a workspace whose only input is the flat export.
+#[derive(Debug, serde::Serialize)]
+pub struct ExportRun {
+    pub export: ExportReport,
+    pub out_dir: PathBuf,
+    /// Files and folders written under `out_dir`, relative to it.
+    pub written: Vec<PathBuf>,
+}
+
+impl Workspace {
+    /// Whether the flat export is the workspace's only input (no `[tables.*]`).
+    pub fn export_only(&self) -> bool {
+        self.config.tables.is_empty() && self.config.export.is_some()
+    }
+}
+
+/// `run` on a workspace whose only input is `[export]`: learns from the export and writes
+/// `out/export_scores.*`, `out/models/export.json` and `out/report.html` with that section
+/// alone. A failed run leaves the previous results in place.
+pub fn run_export(ws: &Workspace, progress: &dyn Progress) -> Result<ExportRun> {
+    let out = ws.out_dir();
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    let staging = Staging::new(&out)?;
+    let export = export_stage(ws, &staging, progress)?;
+    let mut doc = crate::report::Report::new("icp report");
+    doc.subtitle(format!("Learned from {}", export.path));
+    scores::section::export(&mut doc, &export);
+    let html = staging.path("report.html");
+    doc.write(&html).map_err(|e| Error::io(&html, e))?;
+    let written = staging.publish()?;
+    Ok(ExportRun {
+        export,
+        out_dir: out,
+        written,
+    })
+}
+
+/// Reads and types the flat export `[export]` names (`check` on an export-only workspace).
+pub fn read_export(ws: &Workspace) -> Result<icp_data::export::ExportTable> {
+    let Some(config) = &ws.config.export else {
+        return Err(Error::InvalidArgument("icp.toml has no [export] section".into()).into());
+    };
+    let opts = ws
+        .config
+        .parse_options(None)
+        .map_err(|e| Error::InvalidArgument(format!("[parse]: {e}")))?;
+    Ok(icp_data::export::read(&ws.dir, config, &opts)?)
+}
+
+/// Reads the flat export, learns from it and writes its files into the staging folder.
+fn export_stage(
+    ws: &Workspace,
+    staging: &Staging,
+    progress: &dyn Progress,
+) -> Result<ExportReport> {
+    progress.start("learning from the export", 0);
+    let table = read_export(ws)?;
+    let params = ScoresParams::from_config(&ws.config.scores)?;
+    let outcome = scores::export::run(&table, &params)?;
+    scores::export::write(&outcome, &staging.dir)?;
+    progress.finish();
+    Ok(outcome.report)
 }
 
 /// The segmentation stage on the feature snapshots, matched to the previous run's saved

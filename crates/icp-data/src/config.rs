@@ -34,6 +34,31 @@ pub struct Config {
     /// The scoring stage: cold-start minimum and tier cut.
     #[serde(default)]
     pub scores: ScoresConfig,
+    /// A flat export with an outcome column to learn from (see [`ExportConfig`]).
+    #[serde(default)]
+    pub export: Option<ExportConfig>,
+}
+
+/// `[export]`: one flat file, a row per account (or deal), with an outcome column such as
+/// `converted` or `churned` and any other columns as features; for teams without event
+/// history. Learned and evaluated on a held-out split, by time when `date` names a column.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// The file, relative to the workspace (CSV, Parquet or JSON Lines).
+    pub path: PathBuf,
+    /// The outcome column: true/false, yes/no, y/n or 1/0; empty = not known yet (scored, not
+    /// learned from).
+    pub outcome: String,
+    /// The column naming each row (default: its line number).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// A date column: the latest rows are held out, the ones before them calibrate.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Columns that must not be features (e.g. the outcome's date, free text).
+    #[serde(default)]
+    pub ignore: Vec<String>,
 }
 
 /// `[features]`: the technology flags and the user's feature SQL.

@@ -14,6 +14,7 @@
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod export;
 pub mod identity;
 pub mod parse;
 pub mod read;

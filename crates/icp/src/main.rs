@@ -138,12 +138,35 @@ fn execute(cli: &Cli, out: &output::Output) -> Result<()> {
         Command::Init { dir, force } => init(dir, *force, out),
         Command::Check { workspace } => {
             let ws = Workspace::open(workspace)?;
+            if ws.export_only() {
+                let t = pipeline::read_export(&ws)?;
+                let known = t.outcome.iter().filter(|o| o.is_some()).count();
+                if out.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"export": {"path": t.path, "rows": t.ids.len(), "feature_columns": t.columns.len(), "outcome": t.outcome_name, "labelled": known}})
+                    );
+                }
+                out.line(&format!(
+                    "{}: {} rows, {} feature columns, outcome `{}` known for {}.",
+                    t.path.display(),
+                    t.ids.len(),
+                    t.columns.len(),
+                    t.outcome_name,
+                    known
+                ));
+                return Ok(());
+            }
             let outcome = pipeline::check(&ws, &out.progress())?;
             out.ingest(&outcome, false);
             Ok(())
         }
         Command::Run { workspace } => {
             let ws = Workspace::open(workspace)?;
+            if ws.export_only() {
+                out.export(&pipeline::run_export(&ws, &out.progress())?);
+                return Ok(());
+            }
             let outcome = pipeline::run(&ws, &out.progress())?;
             out.ingest(&outcome, true);
             Ok(())

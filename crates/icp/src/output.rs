@@ -1,8 +1,9 @@
 //! What the command line shows: progress bars (indicatif, hidden with `--quiet`, `--json` or
 //! when stderr is not a terminal), the plain-text summaries and the `--json` documents.
 
-use icp_core::pipeline::Outcome;
+use icp_core::pipeline::{ExportRun, Outcome};
 use icp_core::report::format;
+use icp_core::scores::export::ExportReport;
 use icp_data::synth::GenerateSummary;
 use icp_ml::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -154,7 +155,7 @@ impl Output {
         if self.json {
             println!(
                 "{}",
-                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "segments": o.segments, "behaviour": o.behaviour, "scores": o.scores, "out_dir": o.out_dir, "written": o.written})
+                serde_json::json!({"ingest": o.ingest, "identity": o.identity, "features": o.features, "segments": o.segments, "behaviour": o.behaviour, "scores": o.scores, "export": o.export, "out_dir": o.out_dir, "written": o.written})
             );
             return;
         }
@@ -315,6 +316,9 @@ impl Output {
         if let Some(s) = &o.scores {
             scores_summary(s);
         }
+        if let Some(e) = &o.export {
+            export_summary(e, &o.out_dir);
+        }
         println!();
         if o.ingest.quarantined() > 0 {
             println!(
@@ -334,6 +338,50 @@ impl Output {
             println!("Report: {}", o.out_dir.join("report.html").display());
         }
     }
+}
+
+impl Output {
+    /// The summary of a run on the flat export alone.
+    pub fn export(&self, run: &ExportRun) {
+        if self.json {
+            println!("{}", serde_json::json!(run));
+            return;
+        }
+        if self.quiet {
+            return;
+        }
+        export_summary(&run.export, &run.out_dir);
+        println!("Report: {}", run.out_dir.join("report.html").display());
+    }
+}
+
+/// What was learned from the flat export, and where its scores are.
+fn export_summary(e: &ExportReport, out_dir: &Path) {
+    println!(
+        "\nExport {}: {} rows, outcome `{}` known for {} ({} positive), split by {}.",
+        e.path,
+        format::int(e.rows as i64),
+        e.outcome,
+        format::int(e.labelled as i64),
+        format::int(e.positives as i64),
+        e.split_by
+    );
+    match (&e.task, &e.skipped) {
+        (Some(t), _) => println!(
+            "  {}: held-out ROC-AUC {}, PR-AUC {}, Brier {} on {} rows.",
+            t.model,
+            format::fixed(t.test.roc_auc, 3),
+            format::fixed(t.test.pr_auc, 3),
+            format::fixed(t.test.brier, 4),
+            format::int(t.split.n_test as i64)
+        ),
+        (None, Some(reason)) => println!("  Not trained: {reason}."),
+        (None, None) => {}
+    }
+    println!(
+        "Export scores: {}",
+        out_dir.join("export_scores.csv").display()
+    );
 }
 
 /// Models, held-out figures and the cold-start notice of a run.

@@ -23,6 +23,7 @@
 //!
 //! - [`learner`]: the interchangeable candidates and their exact contributions;
 //! - [`segmented`]: models of their own for the segments with enough labels;
+//! - [`export`]: learning from a flat export with an outcome column;
 //! - [`explain`]: permutation importance, partial dependence and interactions for the report;
 //! - [`bundle`]: the saved model (recipe, learner, calibration, schema, metrics);
 //! - [`reasons`]: contributions summed to source fields, as points and words;
@@ -33,6 +34,7 @@
 
 pub mod bundle;
 pub mod explain;
+pub mod export;
 pub mod learner;
 pub mod lookalike;
 pub mod output;
@@ -1145,29 +1147,26 @@ pub fn run(
             }
         })
         .collect();
-    let mut sorted_raw = raw.clone();
-    sorted_raw.sort_by(f64::total_cmp);
-    let base_score = percentile_of(&sorted_raw, base);
-    let mut account_reasons = Vec::with_capacity(ids.len());
-    let scored_rows = ids
+    let explained = match &recipe {
+        Some(recipe) => row_reasons(recipe, &contributions, &raw, base, &fit_score, &frame),
+        None => vec![None; ids.len()],
+    };
+    let account_reasons: Vec<AccountReasons> = explained
         .iter()
         .enumerate()
-        .filter(|(r, _)| fit_score[*r].is_finite());
-    for (r, id) in scored_rows {
-        let Some(recipe) = &recipe else { break };
-        let by_field = reasons::by_source(recipe, contributions.row(r).unwrap_or(&[]));
-        let points = reasons::to_points(&by_field, raw[r], base, fit_score[r], base_score);
-        let (up, down) = reasons::top_reasons(&points, &frame, r, 3);
-        account_reasons.push(AccountReasons {
-            account_id: id.clone(),
-            fit_score: fit_score[r],
-            tier: tier[r].to_string(),
-            p_convert: p_convert[r],
-            model: row_models[r].clone(),
-            up,
-            down,
-        });
-    }
+        .filter_map(|(r, e)| {
+            let (up, down) = e.clone()?;
+            Some(AccountReasons {
+                account_id: ids[r].clone(),
+                fit_score: fit_score[r],
+                tier: tier[r].to_string(),
+                p_convert: p_convert[r],
+                model: row_models[r].clone(),
+                up,
+                down,
+            })
+        })
+        .collect();
     accounts.set(
         "fit_score",
         Values::Number(fit_score.iter().map(|s| s.round()).collect()),
@@ -1247,19 +1246,7 @@ pub fn run(
         "model",
         Values::Text(row_models.iter().cloned().map(Some).collect()),
     )?;
-    for (dir, pick) in [("up", true), ("down", false)] {
-        for k in 0..3 {
-            // Empty where no account could be explained (no model and no lookalike).
-            let col = (0..ids.len())
-                .map(|i| {
-                    let a = account_reasons.get(i)?;
-                    let list = if pick { &a.up } else { &a.down };
-                    list.get(k).map(|r| r.text.clone())
-                })
-                .collect();
-            accounts.set(&format!("reason_{}_{dir}", k + 1), Values::Text(col))?;
-        }
-    }
+    reason_columns(&mut accounts, &explained)?;
     Ok(ScoresOutcome {
         report: ScoresReport {
             as_of: serving_as_of,
@@ -1277,6 +1264,52 @@ pub fn run(
         bundles,
         deal_size,
     })
+}
+
+/// The top three reasons up and down of each row of `frame` that has a score (`None` for the
+/// others): its contributions (raw scale, on `base`) summed to source fields, in points.
+fn row_reasons(
+    recipe: &Recipe,
+    contributions: &Matrix,
+    raw: &[f64],
+    base: f64,
+    score: &[f64],
+    frame: &Frame,
+) -> Vec<Option<(Vec<Reason>, Vec<Reason>)>> {
+    let mut sorted_raw = raw.to_vec();
+    sorted_raw.sort_by(f64::total_cmp);
+    let base_score = percentile_of(&sorted_raw, base);
+    (0..score.len())
+        .map(|r| {
+            if !score[r].is_finite() {
+                return None;
+            }
+            let by_field = reasons::by_source(recipe, contributions.row(r).unwrap_or(&[]));
+            let points = reasons::to_points(&by_field, raw[r], base, score[r], base_score);
+            Some(reasons::top_reasons(&points, frame, r, 3))
+        })
+        .collect()
+}
+
+/// The columns `reason_1_up` … `reason_3_down`, empty where a row has no reasons.
+fn reason_columns(
+    table: &mut AccountsTable,
+    explained: &[Option<(Vec<Reason>, Vec<Reason>)>],
+) -> Result<()> {
+    for (dir, pick) in [("up", true), ("down", false)] {
+        for k in 0..3 {
+            let col = explained
+                .iter()
+                .map(|e| {
+                    let (up, down) = e.as_ref()?;
+                    let list = if pick { up } else { down };
+                    list.get(k).map(|r| r.text.clone())
+                })
+                .collect();
+            table.set(&format!("reason_{}_{dir}", k + 1), Values::Text(col))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `accounts.csv`, `accounts.parquet`, `reasons.json` and `models/<task>.json` into

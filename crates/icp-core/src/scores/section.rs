@@ -4,6 +4,7 @@
 //! |SHAP|, permutation importance, partial dependence with ICE curves, interactions); then deal
 //! size and lifetime value.
 
+use super::export::{EXPORT_TASK, ExportReport};
 use super::segmented::{SegmentModels, SegmentTrial};
 use super::{ScoresReport, TaskReport};
 use crate::report::svg::{self, BarChart, LineChart, Series};
@@ -34,6 +35,34 @@ pub fn add(r: &mut Report, s: &ScoresReport) {
         task(r, t);
     }
     value(r, s);
+}
+
+/// The section of a flat export's model.
+pub fn export(r: &mut Report, e: &ExportReport) {
+    let sec = r.section("export", "Learned from the flat export");
+    sec.paragraph(format!(
+        "{}: {} rows, {} feature columns; outcome `{}` known for {} rows ({} positive), the \
+         others are scored only. Held out: the latest tenth of the labelled rows {}. Every row \
+         is scored in out/export_scores.csv (probability, 0–100 score, tier, reasons); the \
+         model is out/models/export.json.",
+        e.path,
+        format::int(e.rows as i64),
+        e.feature_columns,
+        e.outcome,
+        format::int(e.labelled as i64),
+        format::int(e.positives as i64),
+        if e.split_by == "date" {
+            "by date, the tenth before it calibrates"
+        } else {
+            "(no date column: every tenth row in file order), another tenth calibrates"
+        }
+    ));
+    if let Some(reason) = &e.skipped {
+        sec.note(format!("Not trained — {reason}."));
+    }
+    if let Some(t) = &e.task {
+        task(r, t);
+    }
 }
 
 /// Deal size, expected value and lifetime value.
@@ -150,7 +179,21 @@ fn task(r: &mut Report, t: &TaskReport) {
     );
     let sp = &t.split;
     let window = t.task.window_days;
-    let text = if t.task.per_opportunity {
+    let text = if t.task.name == EXPORT_TASK.name {
+        format!(
+            "Learned per row of the export. Trained on {} rows ({} positive); calibrated on \
+             the {} rows of the next tenth ({} chosen by cross-validated Brier); evaluated on \
+             the {} rows of the last tenth (held out). Chosen by rolling-origin \
+             cross-validation: {}, then refitted on the training and calibration rows \
+             together.",
+            format::int(sp.n_train as i64),
+            format::int(sp.train_positives as i64),
+            format::int(sp.n_calibration as i64),
+            format!("{:?}", t.calibration).to_lowercase(),
+            format::int(sp.n_test as i64),
+            t.model
+        )
+    } else if t.task.per_opportunity {
         format!(
             "Learned per deal, won against lost, from the account's features at the deal's \
              creation. Trained on {} deals that closed before {} ({} won); calibrated on the {} \

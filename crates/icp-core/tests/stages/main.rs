@@ -3,6 +3,7 @@
 //! about 700 MB of disk and a long link apiece).
 
 mod behaviour;
+mod export;
 mod pipeline;
 mod scores;
 mod segments;
