@@ -291,9 +291,12 @@ mod tests {
             dir.path(),
             "account,closed,converted,notes\nA1,2025-01-03,yes,\nA2,2025-01-04,maybe,\n",
         );
-        let err = read(dir.path(), &config, &ParseOptions::default())
-            .unwrap_err()
-            .to_string();
+        let error = |config: &ExportConfig| {
+            read(dir.path(), config, &ParseOptions::default())
+                .unwrap_err()
+                .to_string()
+        };
+        let err = error(&config);
         assert!(err.contains("export.csv"), "{err}");
         assert!(
             err.contains("line 3, column 3 (`converted`): `maybe`"),
@@ -304,9 +307,7 @@ mod tests {
             dir.path(),
             "account,closed,converted,notes\nA1,someday,yes,\n",
         );
-        let err = read(dir.path(), &config, &ParseOptions::default())
-            .unwrap_err()
-            .to_string();
+        let err = error(&config);
         assert!(
             err.contains("line 2, column 2 (`closed`): `someday`"),
             "{err}"
@@ -315,9 +316,7 @@ mod tests {
             outcome: "won".into(),
             ..config
         };
-        let err = read(dir.path(), &config, &ParseOptions::default())
-            .unwrap_err()
-            .to_string();
+        let err = error(&config);
         assert!(
             err.contains("no column `won` (outcome in [export])"),
             "{err}"

@@ -140,25 +140,22 @@ pub fn run(table: &ExportTable, params: &ScoresParams) -> Result<ExportOutcome> 
         ),
     )?;
     let negatives = labelled - positives;
-    if positives < params.min_wins || negatives < params.min_losses {
-        report.skipped = Some(format!(
+    let trained = if positives < params.min_wins || negatives < params.min_losses {
+        Err(format!(
             "{positives} positive and {negatives} negative outcomes, below the minimum of {} \
              and {} ([scores] min_wins, min_losses): no model is trained",
             params.min_wins, params.min_losses
-        ));
-        return Ok(ExportOutcome {
-            report,
-            scores,
-            bundle: None,
-        });
-    }
-    let rows = (
-        &features,
-        label.as_slice(),
-        periods(table),
-        table.ids.as_slice(),
-    );
-    let (task, bundle) = match train_task(&rows, EXPORT_TASK, params)? {
+        ))
+    } else {
+        let rows = (
+            &features,
+            label.as_slice(),
+            periods(table),
+            table.ids.as_slice(),
+        );
+        train_task(&rows, EXPORT_TASK, params)?
+    };
+    let (task, bundle) = match trained {
         Ok(trained) => trained,
         Err(reason) => {
             report.skipped = Some(reason);

@@ -1,9 +1,10 @@
-//! Learning from a flat export alone (`[export]`, no tables): a planted outcome is learned
-//! about as well as its true probabilities rank the held-out rows, every row (labelled or not)
-//! is scored, and a bad outcome value stops the run with its line and column while the
-//! previous results stay in place.
+//! Learning from a flat export (`[export]`): alone, a planted outcome is learned about as well
+//! as its true probabilities rank the held-out rows, every row (labelled or not) is scored, and
+//! a bad outcome value stops the run with its line and column while the previous results stay
+//! in place; next to the tables, the same run scores the accounts and the export.
 
 use icp_core::pipeline::{self, Workspace};
+use icp_data::synth::{DirtRates, WorldParams, generate};
 use icp_ml::progress::NoProgress;
 use icp_ml::weights::roc_auc;
 use std::collections::HashMap;
@@ -128,4 +129,37 @@ fn a_flat_export_is_learned_scored_and_checked() {
     assert!(err.contains("expected an outcome"), "{err}");
     let again = std::fs::read_to_string(run.out_dir.join("export_scores.csv")).unwrap();
     assert_eq!(again.lines().count(), ROWS as usize + 1);
+}
+
+/// With tables and an export, `run` does both: the accounts are scored as always and the
+/// export gets its own model, scores and report section.
+#[test]
+fn an_export_next_to_tables_is_learned_in_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = WorldParams {
+        accounts: 300,
+        months: 12,
+        dirt: DirtRates::clean(),
+        ..WorldParams::default()
+    };
+    generate(&params, dir.path(), &NoProgress).unwrap();
+    let generated = std::fs::read_to_string(dir.path().join("icp.toml")).unwrap();
+    workspace(dir.path());
+    let export = std::fs::read_to_string(dir.path().join("icp.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("icp.toml"),
+        format!("{generated}\n{export}"),
+    )
+    .unwrap();
+    let ws = Workspace::open(dir.path()).unwrap();
+    assert!(!ws.export_only());
+    let outcome = pipeline::run(&ws, &NoProgress).unwrap();
+    assert!(outcome.scores.is_some());
+    let e = outcome.export.expect("the export is learned");
+    assert!(e.task.is_some(), "{:?}", e.skipped);
+    for file in ["accounts.csv", "export_scores.csv", "models/export.json"] {
+        assert!(outcome.out_dir.join(file).exists(), "{file}");
+    }
+    let html = std::fs::read_to_string(outcome.out_dir.join("report.html")).unwrap();
+    assert!(html.contains("Learned from the flat export"));
 }
