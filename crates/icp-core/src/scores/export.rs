@@ -5,7 +5,7 @@
 //! else every tenth row in file order — and go through the same training, calibration and
 //! evaluation as the built-in tasks ([`super::train_task`]). Every row, labelled or not, is
 //! then scored: probability (`p_<outcome>`), 0–100 score, tier and reasons, in
-//! `out/export_scores.csv`.
+//! `out/export_scores.csv`, which `icp explain ID` reads for an export row.
 
 use super::bundle::ModelBundle;
 use super::output::{AccountsTable, Values};
@@ -211,4 +211,75 @@ pub fn write(outcome: &ExportOutcome, dir: &Path) -> Result<()> {
         bundle.save(&models.join("export.json"))?;
     }
     Ok(())
+}
+
+/// The score, tier and reasons of the export row `id` from `export_scores.csv`, as printed by
+/// `icp explain`.
+pub fn explain(path: &Path, id: &str) -> Result<String> {
+    let unusable = |e: csv::Error| {
+        icp_data::Error::unusable(
+            path,
+            e.to_string(),
+            "the export scores written by `icp run`",
+        )
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(unusable)?;
+    let headers = reader.headers().map_err(unusable)?.clone();
+    if !headers.iter().any(|h| h == "score") {
+        return Err(icp_data::Error::InvalidArgument(format!(
+            "{} has no scores: no model was trained on the export (the report says why)",
+            path.display()
+        ))
+        .into());
+    }
+    let mut rows = 0usize;
+    for record in reader.records() {
+        let record = record.map_err(unusable)?;
+        rows += 1;
+        if record.get(0) != Some(id) {
+            continue;
+        }
+        let field = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+        };
+        let probability = headers
+            .iter()
+            .position(|h| h.starts_with("p_"))
+            .map_or((String::new(), ""), |i| {
+                (headers[i][2..].to_string(), record.get(i).unwrap_or(""))
+            });
+        let mut s = format!(
+            "{id}: score {}, tier {} (P({}) {})\n",
+            field("score"),
+            field("tier"),
+            probability.0,
+            probability
+                .1
+                .parse::<f64>()
+                .map_or("?".to_string(), |p| format!("{:.1}%", 100.0 * p))
+        );
+        for (title, dir) in [("Raising the score", "up"), ("Lowering the score", "down")] {
+            s.push_str(&format!("{title}:\n"));
+            let reasons: Vec<&str> = (1..=3)
+                .map(|k| field(&format!("reason_{k}_{dir}")))
+                .filter(|r| !r.is_empty())
+                .collect();
+            if reasons.is_empty() {
+                s.push_str("  (none)\n");
+            }
+            for r in reasons {
+                s.push_str(&format!("  {r}\n"));
+            }
+        }
+        return Ok(s);
+    }
+    Err(icp_data::Error::InvalidArgument(format!(
+        "`{id}` is not among the {rows} rows of {}",
+        path.display()
+    ))
+    .into())
 }

@@ -1338,14 +1338,22 @@ pub fn write(outcome: &ScoresOutcome, dir: &Path) -> Result<()> {
 }
 
 /// The reasons of one account from a finished run's `reasons.json`, as printed by
-/// `icp explain`.
+/// `icp explain`; an id found only among the flat export's rows is explained from
+/// `export_scores.csv`.
 pub fn explain(out_dir: &Path, account_id: &str) -> Result<String> {
     let path = out_dir.join("reasons.json");
+    let exported = out_dir.join("export_scores.csv");
+    if !path.exists() && exported.exists() {
+        return export::explain(&exported, account_id);
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| icp_data::Error::io(&path, e))?;
     let all: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
         icp_data::Error::unusable(&path, e.to_string(), "the reasons written by `icp run`")
     })?;
     let Some(a) = all.iter().find(|a| a["account_id"] == account_id) else {
+        if exported.exists() {
+            return export::explain(&exported, account_id);
+        }
         return Err(icp_data::Error::InvalidArgument(format!(
             "account `{account_id}` is not among the {} scored accounts in {}",
             all.len(),

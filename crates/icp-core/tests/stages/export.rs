@@ -114,6 +114,18 @@ fn a_flat_export_is_learned_scored_and_checked() {
     assert!(["A", "B", "C"].contains(&open["tier"].as_str()));
     assert!(!open["reason_1_up"].is_empty() || !open["reason_1_down"].is_empty());
     assert!(run.out_dir.join("models/export.json").exists());
+    let explained = icp_core::scores::explain(&run.out_dir, &format!("A{}", ROWS - 1)).unwrap();
+    assert!(
+        explained.starts_with(&format!("A{}: score ", ROWS - 1)),
+        "{explained}"
+    );
+    assert!(explained.contains("P(converted)"), "{explained}");
+    assert!(explained.contains("Raising the score:"), "{explained}");
+    let unknown = icp_core::scores::explain(&run.out_dir, "nobody").unwrap_err();
+    assert!(
+        unknown.to_string().contains("is not among the 10000 rows"),
+        "{unknown}"
+    );
     assert!(run.out_dir.join("report.html").exists());
 
     // A value the outcome column cannot hold stops the run with its place; the previous
