@@ -262,7 +262,10 @@ engagement AS (
       / CAST(SUM(CASE WHEN ts >= {t} - 60 * {DAY} AND ts < {t} - 30 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS velocity_30d,
     SUM(power(0.5, CAST({t} - ts AS DOUBLE) / ({halflife} * {DAY}))) AS decayed_events,
     CAST(SUM(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE)
-      / CAST(SUM(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 180 * {DAY} AND ts < {t} - 90 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS usage_trend_90d{eng}
+      / CAST(SUM(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 180 * {DAY} AND ts < {t} - 90 * {DAY} THEN 1 ELSE 0 END) + 1 AS DOUBLE) AS usage_trend_90d,
+    (CAST(SUM(CASE WHEN event_type IN ({usage}) AND ts >= {t} - 90 * {DAY} THEN 1 ELSE 0 END) AS DOUBLE) / 90.0)
+      / (CAST(NULLIF(SUM(CASE WHEN event_type IN ({usage}) THEN 1 ELSE 0 END), 0) AS DOUBLE)
+         / GREATEST(CAST({t} - MIN(CASE WHEN event_type IN ({usage}) THEN ts END) AS DOUBLE) / {DAY}, 90.0)) AS usage_vs_lifetime{eng}
   FROM ev GROUP BY account_id{g}
 ),
 contacts AS (
@@ -355,7 +358,9 @@ support AS (
     SUM(CASE WHEN created < {t} AND (resolved IS NULL OR resolved >= {t}) THEN 1 ELSE 0 END) AS open_tickets,
     AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_90d,
     AVG(CASE WHEN created >= {t} - 365 * {DAY} AND resolved < {t} THEN CAST(resolved - created AS DOUBLE) / 3600000000 END) AS mean_resolution_hours_365d,
-    AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_90d
+    exp(AVG(CASE WHEN created >= {t} - 365 * {DAY} AND resolved < {t} THEN ln(GREATEST(CAST(resolved - created AS DOUBLE) / 3600000000, 0.01)) END)) AS typical_resolution_hours_365d,
+    AVG(CASE WHEN created >= {t} - 90 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_90d,
+    AVG(CASE WHEN created >= {t} - 365 * {DAY} AND resolved < {t} THEN csat END) AS mean_csat_365d
   FROM tk GROUP BY account_id{g}
 ){tech_cte}
 SELECT {keys},
@@ -372,7 +377,7 @@ SELECT {keys},
   COALESCE(n.new_contacts_90d, 0) AS new_contacts_90d,
   COALESCE(e.velocity_30d, 1.0) AS velocity_30d,
   COALESCE(e.decayed_events, 0) AS decayed_events{type_columns},
-  COALESCE(e.usage_trend_90d, 1.0) AS usage_trend_90d,
+  COALESCE(e.usage_trend_90d, 1.0) AS usage_trend_90d, e.usage_vs_lifetime,
   COALESCE(n.active_users_30d, 0) AS active_users_30d,
   COALESCE(n.active_users_30d, 0) - COALESCE(n.active_users_prior_30d, 0) AS active_users_trend_30d,
   COALESCE(f.features_used_90d, 0) AS features_used_90d,
@@ -390,7 +395,10 @@ SELECT {keys},
   COALESCE(k.tickets_30d, 0) AS tickets_30d, COALESCE(k.tickets_90d, 0) AS tickets_90d,
   COALESCE(k.tickets_365d, 0) AS tickets_365d,
   COALESCE(k.open_tickets, 0) AS open_tickets,
-  k.mean_resolution_hours_90d, k.mean_resolution_hours_365d, k.mean_csat_90d,
+  CAST(COALESCE(k.tickets_365d, 0) AS DOUBLE)
+    / (LEAST(GREATEST(COALESCE(u.tenure_days, 365.0), 30.0), 365.0) / 30.4) AS tickets_per_month_365d,
+  k.mean_resolution_hours_90d, k.mean_resolution_hours_365d, k.typical_resolution_hours_365d,
+  k.mean_csat_90d, k.mean_csat_365d,
   CAST(COALESCE(k.tickets_30d, 0) + 1 AS DOUBLE) / (CAST(COALESCE(k.tickets_prior_90d, 0) AS DOUBLE) / 3.0 + 1.0) AS ticket_spike_ratio,
   o.mean_ticket_sentiment_90d, o.negative_ticket_share_90d, o.negative_ticket_share_365d,
   {labels}
