@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The conversion model against the generator's truth over several demo companies: one held-out
-# period of ~470 deals is a noisy yardstick (the gap to the truth ranged 0.017–0.070 over four
+# period of ~470 deals is a noisy yardstick (the gap to the truth ranged 0.017–0.067 over four
 # seeds), so changes to the scoring stage are judged on the mean over seeds. Builds icp in
 # release, runs `icp demo --seed S` for each seed into DIR/seed-S (about 2.5 min each here) and
 # prints bench/conversion.sh's ROC-AUC and ceiling lines per seed, then the means.

@@ -14,8 +14,10 @@ prints:
   same features from every deal outside the held-out period, scored on the held-out deals;
 - the rank correlation (Spearman) between icp's mean |SHAP| per source field and the mean
   |SHAP| per field of that ceiling model, i.e. how far icp's drivers are the true ones;
-- for churn: the model's held-out ROC-AUC (from the report) next to the AUC of the generator's
-  true monthly hazard on the subscribers of the same test snapshot
+- DeLong's paired 95% interval of the difference between the truth's and the model's AUC
+  (DeLong, DeLong & Clarke-Pearson 1988): how much of the gap one held-out period can tell;
+- for churn: the model's held-out ROC-AUC with its 95% interval (from the report) next to the
+  AUC (and DeLong interval) of the generator's true monthly hazard on the subscribers of the same test snapshot
   (WORKSPACE/out/features/asof=<test date>.parquet, label `label_churned_60d`).
 """
 import json
@@ -38,6 +40,33 @@ def source_field(column):
     return m.group(1) if m else column
 
 
+def placements(scores, y):
+    """DeLong placements: each positive's share of negatives below it, each negative's share of
+    positives above it (ties half); their means are the ROC-AUC."""
+    scores, y = np.asarray(scores, float), np.asarray(y, bool)
+    pos, neg = np.sort(scores[y]), np.sort(scores[~y])
+    below = lambda others, s: (np.searchsorted(others, s, "left")
+                               + np.searchsorted(others, s, "right")) / 2 / len(others)
+    return below(neg, scores[y]), 1 - below(pos, scores[~y])
+
+
+def paired_difference_ci(a, b, y):
+    """AUC(a) − AUC(b) on the same rows with DeLong's paired 95% interval."""
+    a10, a01 = placements(a, y)
+    b10, b01 = placements(b, y)
+    d10, d01 = a10 - b10, a01 - b01
+    se = np.sqrt(d10.var(ddof=1) / len(d10) + d01.var(ddof=1) / len(d01))
+    diff = d10.mean()
+    return diff, diff - 1.959964 * se, diff + 1.959964 * se
+
+
+def auc_ci(scores, y):
+    v10, v01 = placements(scores, y)
+    se = np.sqrt(v10.var(ddof=1) / len(v10) + v01.var(ddof=1) / len(v01))
+    auc = v10.mean()
+    return f"{auc:.4f} (95% CI {max(0, auc - 1.959964 * se):.2f}–{min(1, auc + 1.959964 * se):.2f})"
+
+
 def main(ws):
     report = json.load(open(f"{ws}/out/scores.json"))
     conv = next(t for t in report["tasks"] if t["task"]["name"] == "conversion")
@@ -50,6 +79,8 @@ def main(ws):
           f"{pd.to_datetime(conv['split']['test_as_of'], unit='us').date()}")
     print(f"ROC-AUC model {auc_model:.4f}, true probabilities {auc_truth:.4f}, "
           f"difference {auc_truth - auc_model:+.4f}")
+    diff, lo, hi = paired_difference_ci(held.truth, held.probability, held.outcome)
+    print(f"difference with DeLong's paired 95% interval: {diff:+.4f} ({lo:+.4f} to {hi:+.4f})")
     print("win rate by tier: " + ", ".join(
         f"{t['tier']} {t['rate']:.3f} ({t['positives']}/{t['n']})" for t in conv["tiers"]))
 
@@ -95,9 +126,11 @@ def churn_against_truth(ws, report):
     hazard = pd.read_csv(f"{ws}/truth/churn.csv").set_index("account_id")["monthly_hazard"]
     rows = snap[(snap.active_subscription == 1) & snap.account_id.isin(hazard.index)
                 & snap.label_churned_60d.notna()]
-    print(f"churn (test snapshot {as_of}): ROC-AUC model {churn['test']['roc_auc']:.4f} on "
+    ci = churn["test"].get("roc_auc_ci95")
+    interval = f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if ci else ""
+    print(f"churn (test snapshot {as_of}): ROC-AUC model {churn['test']['roc_auc']:.4f}{interval} on "
           f"{churn['test']['n']} subscribers ({churn['test']['positives']} churned); true monthly "
-          f"hazard {roc_auc_score(rows.label_churned_60d, hazard.loc[rows.account_id]):.4f} on "
+          f"hazard {auc_ci(hazard.loc[rows.account_id], rows.label_churned_60d.astype(bool))} on "
           f"the {len(rows)} the truth covers ({int(rows.label_churned_60d.sum())} churned)")
 
 

@@ -370,7 +370,7 @@ fn export_summary(e: &ExportReport, out_dir: &Path) {
         (Some(t), _) => println!(
             "  {}: held-out ROC-AUC {}, PR-AUC {}, Brier {} on {} rows.",
             t.model,
-            format::fixed(t.test.roc_auc, 3),
+            format::auc(t.test.roc_auc, t.test.roc_auc_ci95),
             format::fixed(t.test.pr_auc, 3),
             format::fixed(t.test.brier, 4),
             format::int(t.split.n_test as i64)
@@ -402,7 +402,7 @@ fn scores_summary(s: &icp_core::scores::ScoresReport) {
             vec![
                 t.task.name.to_string(),
                 t.model.clone(),
-                format!("{:.3}", t.test.roc_auc),
+                format::auc(t.test.roc_auc, t.test.roc_auc_ci95),
                 format!("{:.3}", t.test.pr_auc),
                 format!("{:.4}", t.test.brier),
                 tiers.join(", "),
@@ -413,13 +413,22 @@ fn scores_summary(s: &icp_core::scores::ScoresReport) {
         &[
             "task",
             "model",
-            "ROC-AUC",
+            "ROC-AUC (95% CI)",
             "PR-AUC",
             "Brier",
             "rate by tier",
         ],
         &rows,
     );
+    for t in &s.tasks {
+        if let Some((model, base)) = t.weak_signal() {
+            println!(
+                "  {}: weak signal, no candidate beat the base rate in cross-validation \
+                 (log-loss {model:.4} against {base:.4}); read its ranking as rough.",
+                t.task.name
+            );
+        }
+    }
     for k in &s.skipped {
         println!("  {}: not trained ({})", k.task, k.reason);
     }

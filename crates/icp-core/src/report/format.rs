@@ -46,6 +46,14 @@ fn group_digits(digits: &str) -> String {
     out
 }
 
+/// A ROC-AUC with its 95% confidence interval when there is one: `0.566 (0.45–0.68)`.
+pub fn auc(v: f64, ci95: Option<[f64; 2]>) -> String {
+    match ci95 {
+        Some([lo, hi]) => format!("{} ({}–{})", fixed(v, 3), fixed(lo, 2), fixed(hi, 2)),
+        None => fixed(v, 3),
+    }
+}
+
 /// `v` with exactly `decimals` decimals and thousands separators: `fixed(12500.0, 0)` = `12,500`.
 pub fn fixed(v: f64, decimals: usize) -> String {
     if !v.is_finite() {

@@ -233,6 +233,16 @@ pub struct TierRate {
     pub rate: f64,
 }
 
+impl TaskReport {
+    /// The chosen model's cross-validated log-loss and the base rate's, when the model did
+    /// not beat the rate: a weak signal, whose probabilities say little beyond the rate.
+    pub fn weak_signal(&self) -> Option<(f64, f64)> {
+        let chosen = self.leaderboard.iter().find(|r| r.chosen)?;
+        let base = self.cv_base_rate_log_loss?;
+        (chosen.cv_log_loss >= base).then_some((chosen.cv_log_loss, base))
+    }
+}
+
 /// Rows and as-of moments of each part of a task's time split.
 #[derive(Debug, Clone, Serialize)]
 pub struct Split {
@@ -251,6 +261,9 @@ pub struct TaskReport {
     pub task: Task,
     pub split: Split,
     pub leaderboard: Vec<LeaderboardRow>,
+    /// Cross-validated log-loss of the base rate (no model) over the leaderboard's folds: the
+    /// bar a model has to clear before its probabilities say more than the rate alone.
+    pub cv_base_rate_log_loss: Option<f64>,
     pub model: String,
     pub calibration: Calibration,
     /// Cross-validated Brier on the calibration fold: none, Platt, isotonic.
@@ -512,14 +525,17 @@ fn cv_folds(
         .collect()
 }
 
-/// Rolling-origin cross-validation of every candidate over the training periods' `folds`.
+/// Rolling-origin cross-validation of every candidate over the training periods' `folds`,
+/// and the mean log-loss over the same folds of the reference that knows no features: every
+/// validation row gets the positive rate of the fold's fit rows.
 fn leaderboard(
     frame: &Frame,
     label: &[f64],
     folds: &[(Vec<usize>, Vec<usize>)],
     params: &ScoresParams,
-) -> Result<Vec<LeaderboardRow>> {
+) -> Result<(Vec<LeaderboardRow>, Option<f64>)> {
     let mut sums = vec![(0.0, 0.0, 0.0, 0usize); params.candidates.len()];
+    let mut base_rate = (0.0, 0usize);
     for (fit_rows, valid_rows) in folds {
         let y_valid = outcomes(label, valid_rows);
         let pos = y_valid.iter().filter(|&&v| v).count();
@@ -532,6 +548,9 @@ fn leaderboard(
         if y.iter().all(|&v| v) || !y.iter().any(|&v| v) {
             continue;
         }
+        let rate = y.iter().filter(|&&v| v).count() as f64 / y.len() as f64;
+        base_rate.0 += icp_ml::evaluate::log_loss(&vec![rate; y_valid.len()], &y_valid)?;
+        base_rate.1 += 1;
         let xv = recipe.transform(&frame.select_rows(valid_rows)?)?;
         let signs = monotone_signs(&recipe, &params.monotone);
         for (c, cand) in params.candidates.iter().enumerate() {
@@ -574,7 +593,8 @@ fn leaderboard(
     if let Some(r) = rows.get_mut(best) {
         r.chosen = true;
     }
-    Ok(rows)
+    let base_rate = (base_rate.1 > 0).then(|| base_rate.0 / base_rate.1 as f64);
+    Ok((rows, base_rate))
 }
 
 /// Percentile of each value among `values` (average rank of ties), 0–100.
@@ -783,7 +803,7 @@ fn train_task(
         }
     }
     let folds = cv_folds(by_as_of, &train_times, window, params.cv_origins);
-    let board = leaderboard(features, label, &folds, params)?;
+    let (board, cv_base_rate_log_loss) = leaderboard(features, label, &folds, params)?;
     let chosen = board.iter().position(|r| r.chosen).unwrap_or(0);
     let candidate = &params.candidates[chosen];
     let mut segment_models =
@@ -890,6 +910,7 @@ fn train_task(
             train_positives: y.iter().filter(|&&v| v).count(),
         },
         leaderboard: board,
+        cv_base_rate_log_loss,
         model: candidate.name(),
         calibration: calibrator.method(),
         calibration_cv_brier: calibrator.cv_brier,

@@ -234,7 +234,10 @@ fn task(r: &mut Report, t: &TaskReport) {
     };
     sec.paragraph(text);
     sec.kpis(&[
-        ("ROC-AUC", format::fixed(t.test.roc_auc, 3)),
+        (
+            "ROC-AUC (95% CI)",
+            format::auc(t.test.roc_auc, t.test.roc_auc_ci95),
+        ),
         ("PR-AUC", format::fixed(t.test.pr_auc, 3)),
         ("Log-loss", format::fixed(t.test.log_loss, 4)),
         ("Brier", format::fixed(t.test.brier, 4)),
@@ -268,8 +271,29 @@ fn task(r: &mut Report, t: &TaskReport) {
                     }),
                 ]
             })
+            .chain(t.cv_base_rate_log_loss.map(|ll| {
+                vec![
+                    Cell::Text("base rate (no model; reference)".into()),
+                    Cell::Int(t.leaderboard.iter().map(|l| l.folds).max().unwrap_or(0) as i64),
+                    Cell::Number(ll),
+                    Cell::Text(String::new()),
+                    Cell::Number(0.5),
+                    Cell::Text(String::new()),
+                ]
+            }))
             .collect(),
     });
+    if let Some((model, base)) = t.weak_signal() {
+        sec.note(format!(
+            "Weak signal: in cross-validation no candidate predicted {} better than the base \
+             rate (log-loss {} against {}). The probabilities are calibrated but say little \
+             beyond the rate; read the ranking as rough and the held-out ROC-AUC with its \
+             interval.",
+            t.task.name,
+            format::fixed(model, 4),
+            format::fixed(base, 4)
+        ));
+    }
     if let Some(m) = &t.segment_models {
         segment_models(sec, m, t.task.per_opportunity);
     }

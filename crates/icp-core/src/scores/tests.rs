@@ -169,6 +169,40 @@ fn a_planted_model_is_learned_tiered_and_explained() {
         .unwrap();
     assert!(best.up[0].text.contains(": +"), "{:?}", best.up);
     assert_eq!(best.tier, "A");
+    // The planted signal clears the base rate; the held-out AUC has its interval around it.
+    let base = conv.cv_base_rate_log_loss.unwrap();
+    let chosen = conv.leaderboard.iter().find(|r| r.chosen).unwrap();
+    assert!(chosen.cv_log_loss < base, "{chosen:?} vs base rate {base}");
+    assert_eq!(conv.weak_signal(), None);
+    let [lo, hi] = conv.test.roc_auc_ci95.unwrap();
+    assert!(
+        lo < conv.test.roc_auc && conv.test.roc_auc < hi && hi - lo < 0.1,
+        "{lo} {hi}"
+    );
+}
+
+#[test]
+fn outcomes_unrelated_to_the_features_are_called_a_weak_signal() {
+    let (t, mut opps) = tables(600, 12);
+    let noise: Vec<f64> = (0..opps.n_rows())
+        .map(|r| (unit(r as u64, 4242) < 0.15) as u8 as f64)
+        .collect();
+    opps.labels.insert("won".into(), noise);
+    // Flexible trees fit the noise of the fit rows, so on validation rows they lose to the
+    // rate alone.
+    let params = ScoresParams {
+        candidates: vec![fast().candidates[1].clone()],
+        ..fast()
+    };
+    let out = run(&t, Some(&opps), &Default::default(), &params).unwrap();
+    let conv = &out.report.tasks[0];
+    let (model, base) = conv
+        .weak_signal()
+        .expect("no model beats the rate of pure noise");
+    assert!(model > base && base > 0.0, "{model} vs {base}");
+    let mut report = crate::report::Report::new("test");
+    section::add(&mut report, &out.report);
+    assert!(report.to_html().contains("Weak signal"));
 }
 
 #[test]
