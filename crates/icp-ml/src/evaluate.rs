@@ -1,7 +1,7 @@
 //! Evaluation of binary scores against outcomes: ROC-AUC (re-exported from
-//! [`crate::weights::roc_auc`]) with DeLong's confidence interval, PR-AUC as average precision, log-loss, Brier score, the
-//! Kolmogorov–Smirnov separation, lift and cumulative gains by decile, and the reliability
-//! curve. Pure functions returning typed results; drawing them is the report's job.
+//! [`crate::weights::roc_auc`]) with DeLong's confidence interval, PR-AUC as average
+//! precision, log-loss, Brier score, the Kolmogorov–Smirnov separation, lift and cumulative
+//! gains by decile, and the reliability curve. Pure functions returning typed results; drawing them is the report's job.
 //!
 //! ```
 //! use icp_ml::evaluate::{average_precision, brier_score, deciles, log_loss};
@@ -261,9 +261,10 @@ const Z_95: f64 = 1.959_963_984_540_054;
 /// mean of either, and its variance is `s²₁₀ / m + s²₀₁ / n` from the sample variances of the
 /// `m` positive and `n` negative placements. `None` with fewer than two of either class.
 ///
-/// Errors: as [`roc_auc`].
+/// Errors: lengths differ, nothing to evaluate, a non-finite score, one class.
 pub fn roc_auc_standard_error(scores: &[f64], labels: &[bool]) -> Result<Option<f64>> {
-    roc_auc(scores, labels)?;
+    let (positives, negatives) = check(scores, labels, "ROC-AUC")?;
+    both_classes(positives, negatives, "ROC-AUC")?;
     let sorted = |class: bool| {
         let mut v: Vec<f64> = scores
             .iter()

@@ -233,16 +233,6 @@ pub struct TierRate {
     pub rate: f64,
 }
 
-impl TaskReport {
-    /// The chosen model's cross-validated log-loss and the base rate's, when the model did
-    /// not beat the rate: a weak signal, whose probabilities say little beyond the rate.
-    pub fn weak_signal(&self) -> Option<(f64, f64)> {
-        let chosen = self.leaderboard.iter().find(|r| r.chosen)?;
-        let base = self.cv_base_rate_log_loss?;
-        (chosen.cv_log_loss >= base).then_some((chosen.cv_log_loss, base))
-    }
-}
-
 /// Rows and as-of moments of each part of a task's time split.
 #[derive(Debug, Clone, Serialize)]
 pub struct Split {
@@ -292,6 +282,16 @@ pub struct TaskReport {
     /// Per-deal tasks: each held-out deal's id, calibrated probability and outcome, so the
     /// evaluation can be reproduced (and compared with a ground truth).
     pub held_out: Vec<HeldOut>,
+}
+
+impl TaskReport {
+    /// The chosen model's cross-validated log-loss and the base rate's, when the model did
+    /// not beat the rate: a weak signal, whose probabilities say little beyond the rate.
+    pub fn weak_signal(&self) -> Option<(f64, f64)> {
+        let chosen = self.leaderboard.iter().find(|r| r.chosen)?;
+        let base = self.cv_base_rate_log_loss?;
+        (chosen.cv_log_loss >= base).then_some((chosen.cv_log_loss, base))
+    }
 }
 
 /// One held-out row of a per-deal task.
