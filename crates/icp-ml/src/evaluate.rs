@@ -315,6 +315,11 @@ pub fn roc_auc_standard_error(scores: &[f64], labels: &[bool]) -> Result<Option<
 /// Errors: as [`roc_auc`].
 pub fn roc_auc_ci95(scores: &[f64], labels: &[bool]) -> Result<Option<[f64; 2]>> {
     let auc = roc_auc(scores, labels)?;
+    interval_95(auc, scores, labels)
+}
+
+/// `auc ± 1.96 · SE` in `[0, 1]` for the AUC of `scores` already computed.
+fn interval_95(auc: f64, scores: &[f64], labels: &[bool]) -> Result<Option<[f64; 2]>> {
     Ok(roc_auc_standard_error(scores, labels)?
         .map(|se| [(auc - Z_95 * se).max(0.0), (auc + Z_95 * se).min(1.0)]))
 }
@@ -340,11 +345,12 @@ pub struct BinaryMetrics {
 /// Errors: lengths differ, nothing to evaluate, a probability outside `[0, 1]`, one class.
 pub fn binary_metrics(p: &[f64], labels: &[bool]) -> Result<BinaryMetrics> {
     let (positives, _) = check(p, labels, "binary metrics")?;
+    let auc = roc_auc(p, labels)?;
     Ok(BinaryMetrics {
         n: p.len(),
         positives,
-        roc_auc: roc_auc(p, labels)?,
-        roc_auc_ci95: roc_auc_ci95(p, labels)?,
+        roc_auc: auc,
+        roc_auc_ci95: interval_95(auc, p, labels)?,
         pr_auc: average_precision(p, labels)?,
         log_loss: log_loss(p, labels)?,
         brier: brier_score(p, labels)?,

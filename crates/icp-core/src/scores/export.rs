@@ -262,19 +262,13 @@ pub fn explain(path: &Path, id: &str) -> Result<String> {
                 .parse::<f64>()
                 .map_or("?".to_string(), |p| format!("{:.1}%", 100.0 * p))
         );
-        for (title, dir) in [("Raising the score", "up"), ("Lowering the score", "down")] {
-            s.push_str(&format!("{title}:\n"));
-            let reasons: Vec<&str> = (1..=3)
+        let reasons = |dir: &str| -> Vec<&str> {
+            (1..=3)
                 .map(|k| field(&format!("reason_{k}_{dir}")))
                 .filter(|r| !r.is_empty())
-                .collect();
-            if reasons.is_empty() {
-                s.push_str("  (none)\n");
-            }
-            for r in reasons {
-                s.push_str(&format!("  {r}\n"));
-            }
-        }
+                .collect()
+        };
+        super::reasons::push_lists(&mut s, &reasons("up"), &reasons("down"));
         return Ok(s);
     }
     Err(icp_data::Error::InvalidArgument(format!(

@@ -1395,15 +1395,12 @@ pub fn explain(out_dir: &Path, account_id: &str) -> Result<String> {
             None => format!("{} score", a["model"].as_str().unwrap_or("?")),
         }
     );
-    for (title, key) in [("Raising the score", "up"), ("Lowering the score", "down")] {
-        s.push_str(&format!("{title}:\n"));
-        let list = a[key].as_array().cloned().unwrap_or_default();
-        if list.is_empty() {
-            s.push_str("  (none)\n");
-        }
-        for r in list {
-            s.push_str(&format!("  {}\n", r["text"].as_str().unwrap_or("")));
-        }
-    }
+    let texts = |key: &str| -> Vec<&str> {
+        a[key]
+            .as_array()
+            .map(|l| l.iter().map(|r| r["text"].as_str().unwrap_or("")).collect())
+            .unwrap_or_default()
+    };
+    reasons::push_lists(&mut s, &texts("up"), &texts("down"));
     Ok(s)
 }

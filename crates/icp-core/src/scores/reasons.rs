@@ -173,3 +173,19 @@ pub fn top_reasons(
         .collect();
     (up, down)
 }
+
+/// The "Raising the score" / "Lowering the score" lists of `icp explain`, appended to `out`.
+pub fn push_lists(out: &mut String, up: &[&str], down: &[&str]) {
+    for (title, list) in [("Raising the score", up), ("Lowering the score", down)] {
+        out.push_str(title);
+        out.push_str(":\n");
+        if list.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for r in list {
+            out.push_str("  ");
+            out.push_str(r);
+            out.push('\n');
+        }
+    }
+}
