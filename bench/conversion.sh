@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 if [ ! -x bench/.venv/bin/python ]; then python3 -m venv bench/.venv; fi
-if ! bench/.venv/bin/python -c 'import lightgbm, pandas, pyarrow, scipy, sklearn' 2>/dev/null; then
-  bench/.venv/bin/pip install --quiet lightgbm pandas pyarrow scipy scikit-learn
+if ! bench/.venv/bin/python -c 'import interpret, lightgbm, pandas, pyarrow, scipy, sklearn' 2>/dev/null; then
+  bench/.venv/bin/pip install --quiet interpret-core lightgbm pandas pyarrow scipy scikit-learn
 fi
 exec bench/.venv/bin/python bench/conversion_truth.py "$1"

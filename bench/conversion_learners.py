@@ -25,10 +25,16 @@ rows and columns per tree), early-stopped on log-loss over the latest 17% of the
   new customer), so it beats even the true archetype and is not a legitimate feature. icp
   assigns each deal the segment of its features at creation instead;
 - `monotone_contacts`: every column, `new_contacts_*` constrained to never lower the score;
+- `ebm`: an Explainable Boosting Machine (InterpretML's `ExplainableBoostingClassifier`,
+  defaults: bagged cyclic boosting of one-feature shape functions plus 10 pairwise
+  interactions), the glass-box model a data team would otherwise try on every column;
 - `generator_form`: not LightGBM but an L2 logistic regression on the generator's own terms
   as the data shows them — the employee bands (200–5,000, under 20), each industry, Snowflake,
-  Salesforce, the sweet spot, new contacts in 60 days (capped at 4), all three path events in
-  90 days — plus the true archetype: the right functional form, known in advance.
+  Salesforce, the sweet spot, new contacts in 60 days (capped at 4) with an indicator for none
+  (a deal without a buying cycle, whose committee term is zero), all three path events in
+  90 days — plus the true archetype: the right functional form, known in advance;
+- `generator_form_observable`: the same without the hidden archetype, i.e. only what the data
+  shows, in the form only the generator's author knows.
 
 Prints the ROC-AUC of each variant and of the true probabilities per workspace, then the means.
 """
@@ -36,6 +42,7 @@ import json
 import sys
 
 import lightgbm as lgb
+from interpret.glassbox import ExplainableBoostingClassifier
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -98,6 +105,7 @@ def generator_terms(x):
         "salesforce": sf,
         "sweet_spot": ((emp >= 199.5) & (emp <= 2000.5) & ((snow > 0) | (sf > 0))).astype(float),
         "committee": x.new_contacts_60d.astype(float).fillna(0).clip(0, 4),
+        "no_new_contacts": (x.new_contacts_60d.astype(float).fillna(0) == 0).astype(float),
         "path": ((x.competitor_comparison_90d > 0) & (x.demo_request_90d > 0)
                  & (x.roi_calculator_90d > 0)).astype(float),
     })
@@ -127,10 +135,18 @@ def main():
         auc["with_current_segment"] = refit(base + ["current_segment"])
         monotone = [1 if c.startswith("new_contacts") else 0 for c in base]
         auc["monotone_contacts"] = refit(base, monotone_constraints=monotone)
+        as_text = {c: str for c in base if isinstance(x[c].dtype, pd.CategoricalDtype)}
+        ebm = ExplainableBoostingClassifier(interactions=10, random_state=0, n_jobs=2)
+        ebm.fit(x[base].astype(as_text), y)
+        auc["ebm"] = roc_auc_score(y_test, ebm.predict_proba(x_test[base].astype(as_text))[:, 1])
         terms, terms_test = generator_terms(x), generator_terms(x_test)
         terms_test = terms_test.reindex(columns=terms.columns, fill_value=0.0)
         form = LogisticRegression(C=1.0, max_iter=3000).fit(terms, y)
         auc["generator_form"] = roc_auc_score(y_test, form.predict_proba(terms_test)[:, 1])
+        shown = [c for c in terms.columns if not c.startswith("true_archetype")]
+        form = LogisticRegression(C=1.0, max_iter=3000).fit(terms[shown], y)
+        auc["generator_form_observable"] = roc_auc_score(
+            y_test, form.predict_proba(terms_test[shown])[:, 1])
         print(ws, " ".join(f"{k} {v:.4f}" for k, v in auc.items()), flush=True)
         rows[ws] = auc
     means = pd.DataFrame(rows).T.mean()

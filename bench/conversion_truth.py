@@ -8,7 +8,9 @@ Reads WORKSPACE/out/scores.json (the held-out deals with the model's calibrated 
 WORKSPACE/truth/opportunities.csv (each deal's true win probability) and
 WORKSPACE/out/features/opportunities.parquet (every deal's features at its creation), and
 prints:
-- the ROC-AUC of the model and of the true probabilities on the same held-out deals;
+- the ROC-AUC of the model and of the true probabilities on the same held-out deals, and of
+  the observable probabilities (the true ones averaged over the part of fit no column shows:
+  what a model could at best know, given the hidden archetype);
 - the observed win rate per tier (from the report);
 - the learnable ceiling: LightGBM regressing the *true* log-odds (no outcome noise) on the
   same features from every deal outside the held-out period, scored on the held-out deals;
@@ -73,12 +75,16 @@ def main(ws):
     truth = pd.read_csv(f"{ws}/truth/opportunities.csv").set_index("opportunity_id")
     held = pd.DataFrame(conv["held_out"]).set_index("id")
     held["truth"] = truth.loc[held.index, "true_win_probability"]
+    held["observable"] = truth.loc[held.index, "observable_win_probability"]
     auc_model = roc_auc_score(held.outcome, held.probability)
     auc_truth = roc_auc_score(held.outcome, held.truth)
+    auc_observable = roc_auc_score(held.outcome, held.observable)
     print(f"held-out deals: {len(held)} ({int(held.outcome.sum())} won), closed from "
           f"{pd.to_datetime(conv['split']['test_as_of'], unit='us').date()}")
     print(f"ROC-AUC model {auc_model:.4f}, true probabilities {auc_truth:.4f}, "
           f"difference {auc_truth - auc_model:+.4f}")
+    print(f"ROC-AUC of the observable probabilities (hidden fit averaged out) {auc_observable:.4f}, "
+          f"difference to the model {auc_observable - auc_model:+.4f}")
     diff, lo, hi = paired_difference_ci(held.truth, held.probability, held.outcome)
     print(f"difference with DeLong's paired 95% interval: {diff:+.4f} ({lo:+.4f} to {hi:+.4f})")
     print("win rate by tier: " + ", ".join(

@@ -295,6 +295,20 @@ fn row_counts_and_dirt_records_match_the_files() {
 }
 
 /// ROC AUC of scores against binary labels (ties count half).
+#[test]
+fn normal_average_has_known_moments() {
+    use icp_data::synth::account::{normal_average, sigmoid};
+    assert!((normal_average(|_| 1.0) - 1.0).abs() < 1e-12);
+    assert!(normal_average(|z| z).abs() < 1e-12);
+    assert!((normal_average(|z| z * z) - 1.0).abs() < 1e-9);
+    assert!((normal_average(|z| z.powi(4)) - 3.0).abs() < 1e-9);
+    // Symmetric around zero: the logistic of a centred normal averages to one half.
+    assert!((normal_average(|z| sigmoid(0.9 * z)) - 0.5).abs() < 1e-12);
+    // Averaging shrinks a probability towards one half (the logistic is convex below 0).
+    let p = normal_average(|z| sigmoid(-2.0 + 0.5 * z));
+    assert!(p > sigmoid(-2.0) && p < 0.5, "{p}");
+}
+
 fn auc(mut pairs: Vec<(f64, bool)>) -> f64 {
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (mut rank_sum, mut pos) = (0.0, 0.0);
@@ -323,6 +337,8 @@ struct Figures {
     shares: BTreeMap<String, f64>,
     win_rate: f64,
     auc: f64,
+    /// ROC-AUC of the win probability with the hidden part of fit averaged out.
+    auc_observable: f64,
     surges_per_account: f64,
     events_per_account: f64,
     opps_per_account: f64,
@@ -340,12 +356,14 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
     }
     let opps = text_records(&dir.join("data/opportunities.csv"));
     let truth_opps = text_records(&dir.join("truth/opportunities.csv"));
-    let p: HashMap<&str, f64> = truth_opps
+    let p: HashMap<&str, (f64, f64)> = truth_opps
         .iter()
         .map(|r| {
+            let observable: f64 = r["observable_win_probability"].parse().unwrap();
+            assert!(observable > 0.0 && observable < 1.0, "{r:?}");
             (
                 r["opportunity_id"].as_str(),
-                r["true_win_probability"].parse().unwrap(),
+                (r["true_win_probability"].parse().unwrap(), observable),
             )
         })
         .collect();
@@ -365,6 +383,8 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
             pairs.push((*p, won));
         }
     }
+    let observable_pairs = pairs.iter().map(|&((_, q), won)| (q, won)).collect();
+    let pairs: Vec<(f64, bool)> = pairs.into_iter().map(|((p, _), won)| (p, won)).collect();
     let win_rate = pairs.iter().filter(|x| x.1).count() as f64 / pairs.len() as f64;
     let surges = text_records(&dir.join("truth/surges.csv")).len();
     let events = std::fs::read(dir.join("data/events.csv"))
@@ -386,6 +406,7 @@ fn figures(dir: &Path, accounts: usize) -> Figures {
         shares,
         win_rate,
         auc: auc(pairs),
+        auc_observable: auc(observable_pairs),
         surges_per_account: surges as f64 / accounts as f64,
         events_per_account: events as f64 / accounts as f64,
         opps_per_account: opps.len() as f64 / accounts as f64,
@@ -422,6 +443,13 @@ fn world_statistics_match_the_design() {
         f.win_rate
     );
     assert!((0.78..=0.88).contains(&f.auc), "AUC {}", f.auc);
+    // The hidden part of fit carries some of the signal, not most of it.
+    assert!(
+        f.auc_observable < f.auc && f.auc_observable > f.auc - 0.03,
+        "observable AUC {} against {}",
+        f.auc_observable,
+        f.auc
+    );
     assert!(
         f.surges_per_account >= 0.1,
         "surges {}",

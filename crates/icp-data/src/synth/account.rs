@@ -52,6 +52,19 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// `E[f(Z)]` for a standard normal `Z`: the normal density on a grid of step 1/32 over ±8,
+/// normalised (exact to ~1e-12 for the smooth, bounded functions it averages here).
+pub fn normal_average(f: impl Fn(f64) -> f64) -> f64 {
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for i in -256..=256 {
+        let z = f64::from(i) / 32.0;
+        let w = (-0.5 * z * z).exp();
+        sum += w * f(z);
+        weight += w;
+    }
+    sum / weight
+}
+
 /// SplitMix64 finaliser: mixes (seed, index, stream) into an independent RNG seed.
 pub fn mix(seed: u64, index: u64, stream: u64) -> u64 {
     let mut z = seed
@@ -136,6 +149,8 @@ pub struct Profile {
     /// Cells the CRM lacks (the archetype's own data decay).
     pub sparse: u8,
     pub fit: f64,
+    /// The part of `fit` no column shows: a draw from Normal(0, `FIT_NOISE`).
+    pub fit_hidden: f64,
     pub propensity: f64,
 }
 
@@ -221,10 +236,11 @@ pub fn make_profile(seed: u64, index: usize, end_year: i32) -> (Profile, String)
         consent,
         sparse,
         fit: 0.0,
+        fit_hidden: 0.0,
         propensity: 0.0,
     };
     let emp = employees as f64;
-    let fit = a.fit_offset
+    let observed = a.fit_offset
         + if (200.0..=5000.0).contains(&emp) {
             0.5
         } else {
@@ -237,10 +253,10 @@ pub fn make_profile(seed: u64, index: usize, end_year: i32) -> (Profile, String)
             0.0
         }
         + if p.uses(TECH_SNOWFLAKE) { 0.35 } else { 0.0 }
-        + if p.uses(TECH_SALESFORCE) { 0.25 } else { 0.0 }
-        + normal(&mut rng, 0.0, FIT_NOISE);
-    p.fit = fit;
-    p.propensity = lognormal(&mut rng, a.propensity, 0.5) * (0.15 * fit).exp();
+        + if p.uses(TECH_SALESFORCE) { 0.25 } else { 0.0 };
+    p.fit_hidden = normal(&mut rng, 0.0, FIT_NOISE);
+    p.fit = observed + p.fit_hidden;
+    p.propensity = lognormal(&mut rng, a.propensity, 0.5) * (0.15 * p.fit).exp();
     (p, label)
 }
 
@@ -293,6 +309,8 @@ pub struct Opp {
     pub status: u8,
     pub amount_cents: u64,
     pub p: f64,
+    /// `p` averaged over the hidden part of fit: the most any model could know.
+    pub p_observable: f64,
     pub surge_start: Option<u32>,
     pub path: bool,
     pub dup: u8,
@@ -688,14 +706,17 @@ fn trial(s: &mut Sim<'_>, day: u32, first_new: usize) {
 fn make_opp(s: &mut Sim<'_>, created: u32, surge_start: Option<u32>, e: f64, path: bool) {
     let p = s.input.profile;
     let a = &ARCHETYPES[p.archetype as usize];
-    let logit = B0
-        + B1 * p.fit
-        + B2 * e
-        + B3 * p.fit * e
-        + if path { B4 } else { 0.0 }
-        + if p.sweet_spot() { B5 } else { 0.0 }
-        + a.win_offset;
-    let prob = sigmoid(logit);
+    let logit = |fit: f64| {
+        B0 + B1 * fit
+            + B2 * e
+            + B3 * fit * e
+            + if path { B4 } else { 0.0 }
+            + if p.sweet_spot() { B5 } else { 0.0 }
+            + a.win_offset
+    };
+    let prob = sigmoid(logit(p.fit));
+    let observed_fit = p.fit - p.fit_hidden;
+    let p_observable = normal_average(|z| sigmoid(logit(observed_fit + FIT_NOISE * z)));
     let cycle = gamma_mean(&mut s.rng, a.sales_cycle.0, a.sales_cycle.1)
         .round()
         .max(1.0) as u32;
@@ -727,6 +748,7 @@ fn make_opp(s: &mut Sim<'_>, created: u32, surge_start: Option<u32>, e: f64, pat
         status,
         amount_cents,
         p: prob,
+        p_observable,
         surge_start,
         path,
         dup,

@@ -423,7 +423,9 @@ pub fn format_chunk(ctx: &FormatCtx<'_>, first: usize, sims: &[AccountSim], b: B
             if let Some(s) = o.surge_start {
                 cal.date(s, t);
             }
-            t.extend_from_slice(if o.path { b",true\n" } else { b",false\n" });
+            t.extend_from_slice(if o.path { b",true," } else { b",false," });
+            push_f(t, o.p_observable, 6);
+            t.push(b'\n');
         }
         // Subscriptions.
         for s in &sim.subs {
@@ -648,8 +650,7 @@ pub const HEADER_TICKETS: &str = "ticket_id,account_id,created_at,resolved_at,pr
 pub const HEADER_FEEDBACK: &str = "account_id,verdict,author,at,note";
 pub const HEADER_TRUTH_ACCOUNTS: &str =
     "account_id,archetype,canonical_account_id,fit,engagement_propensity";
-pub const HEADER_TRUTH_OPPS: &str =
-    "opportunity_id,account_id,true_win_probability,surge_start,path_planted";
+pub const HEADER_TRUTH_OPPS: &str = "opportunity_id,account_id,true_win_probability,surge_start,path_planted,observable_win_probability";
 pub const HEADER_TRUTH_SURGES: &str = "account_id,start_date,end_date,intensity,led_to_opportunity";
 pub const HEADER_TRUTH_CHURN: &str =
     "account_id,usage_trend,support_pain,monthly_hazard,churned,churn_date";
