@@ -1,6 +1,7 @@
 //! Probability calibration, fitted on a fold later than the training data so that "70%"
-//! means 70%: isotonic regression by pool-adjacent-violators ([`Isotonic`]), Platt scaling
-//! (a logistic curve on the logit of the score, [`Platt`]), and [`Calibrator`], which picks
+//! means 70%: isotonic regression by pool-adjacent-violators ([`Isotonic`]; the calibrator
+//! uses [`Isotonic::fit_bounded`], which never says exactly 0 or 1), Platt scaling (a
+//! logistic curve on the logit of the score, [`Platt`]), and [`Calibrator`], which picks
 //! among none, Platt and isotonic by cross-validated Brier score on the calibration fold.
 //! All are plain serde data saved with the model.
 //!
@@ -62,19 +63,32 @@ pub struct Isotonic {
 impl Isotonic {
     /// Least-squares non-decreasing fit of the outcomes on the scores.
     pub fn fit(p: &[f64], y: &[bool]) -> Result<Isotonic> {
+        Isotonic::fit_with_prior(p, y, 0.0)
+    }
+
+    /// [`Isotonic::fit`] with half an outcome of each kind added at the ends — a positive at
+    /// the lowest score, a negative at the highest — so that no block predicts exactly 0 or
+    /// 1: with a few dozen positives the lowest block is often all negatives, and "no chance
+    /// at all" is not a claim the calibration fold supports (it also makes the log-loss of
+    /// one positive there infinite). The fit stays non-decreasing and differs from
+    /// [`Isotonic::fit`] only in the blocks the two halves join.
+    pub fn fit_bounded(p: &[f64], y: &[bool]) -> Result<Isotonic> {
+        Isotonic::fit_with_prior(p, y, 0.5)
+    }
+
+    fn fit_with_prior(p: &[f64], y: &[bool], prior: f64) -> Result<Isotonic> {
         check(p, y)?;
         let mut order: Vec<usize> = (0..p.len()).collect();
         order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
         // Blocks: (lower, upper, sum of y, weight). Equal scores start in one block.
         let mut blocks: Vec<(f64, f64, f64, f64)> = Vec::new();
-        for &i in &order {
-            let yi = y[i] as u8 as f64;
+        let mut add = |score: f64, yi: f64, w: f64| {
             match blocks.last_mut() {
-                Some(b) if b.1 == p[i] => {
+                Some(b) if b.1 == score => {
                     b.2 += yi;
-                    b.3 += 1.0;
+                    b.3 += w;
                 }
-                _ => blocks.push((p[i], p[i], yi, 1.0)),
+                _ => blocks.push((score, score, yi, w)),
             }
             while blocks.len() > 1 {
                 let n = blocks.len();
@@ -85,6 +99,16 @@ impl Isotonic {
                 blocks[n - 2] = (prev.0, last.1, prev.2 + last.2, prev.3 + last.3);
                 blocks.pop();
             }
+        };
+        let (lowest, highest) = (p[order[0]], p[order[order.len() - 1]]);
+        if prior > 0.0 {
+            add(lowest, prior, prior);
+        }
+        for &i in &order {
+            add(p[i], y[i] as u8 as f64, 1.0);
+        }
+        if prior > 0.0 {
+            add(highest, 0.0, prior);
         }
         Ok(Isotonic {
             lower: blocks.iter().map(|b| b.0).collect(),
@@ -261,7 +285,7 @@ impl Calibrator {
             let ty: Vec<bool> = train.iter().map(|&i| y[i]).collect();
             let xp: Vec<f64> = test.iter().map(|&i| p[i]).collect();
             let platt = Platt::fit(&tp, &ty).and_then(|m| m.apply(&xp));
-            let iso = Isotonic::fit(&tp, &ty).and_then(|m| m.apply(&xp));
+            let iso = Isotonic::fit_bounded(&tp, &ty).and_then(|m| m.apply(&xp));
             for (k, &i) in test.iter().enumerate() {
                 oof[1][i] = platt.as_ref().map_or(f64::NAN, |v| v[k]);
                 oof[2][i] = iso.as_ref().map_or(f64::NAN, |v| v[k]);
@@ -292,7 +316,7 @@ impl Calibrator {
             }
             2 => {
                 cal.method = Calibration::Isotonic;
-                cal.isotonic = Some(Isotonic::fit(p, y)?);
+                cal.isotonic = Some(Isotonic::fit_bounded(p, y)?);
             }
             _ => {}
         }

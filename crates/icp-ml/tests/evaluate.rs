@@ -96,6 +96,20 @@ fn isotonic_is_the_pool_adjacent_violators_answer() {
         "{v:?}"
     );
     assert_eq!(mono.n_blocks(), 3);
+    // Half a positive joins the lowest block and half a negative the highest: 0.5 of 1.5,
+    // then {0.2, 0.3} as before, then 1 of 1.5.
+    let bounded =
+        Isotonic::fit_bounded(&[0.1, 0.2, 0.3, 0.4], &[false, true, false, true]).unwrap();
+    let v = bounded.apply(&[0.0, 0.1, 0.25, 0.4, 1.0]).unwrap();
+    let expected = [1.0 / 3.0, 1.0 / 3.0, 0.5, 2.0 / 3.0, 2.0 / 3.0];
+    assert!(
+        v.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-12),
+        "{v:?}"
+    );
+    // All negatives: one block, never exactly zero.
+    let none = Isotonic::fit_bounded(&[0.1, 0.5, 0.9], &[false; 3]).unwrap();
+    assert_eq!(none.n_blocks(), 1);
+    assert!((none.apply(&[0.5]).unwrap()[0] - 0.5 / 4.0).abs() < 1e-12);
 }
 
 /// A deterministic miscalibrated fixture: true rate = score², seen through a hash.
