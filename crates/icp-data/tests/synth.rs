@@ -294,7 +294,6 @@ fn row_counts_and_dirt_records_match_the_files() {
     assert_eq!(s.duplicate_accounts, 30);
 }
 
-/// ROC AUC of scores against binary labels (ties count half).
 #[test]
 fn normal_average_has_known_moments() {
     use icp_data::synth::account::{normal_average, sigmoid};
@@ -309,6 +308,7 @@ fn normal_average_has_known_moments() {
     assert!(p > sigmoid(-2.0) && p < 0.5, "{p}");
 }
 
+/// ROC AUC of scores against binary labels (ties count half).
 fn auc(mut pairs: Vec<(f64, bool)>) -> f64 {
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (mut rank_sum, mut pos) = (0.0, 0.0);

@@ -309,7 +309,7 @@ pub struct Opp {
     pub status: u8,
     pub amount_cents: u64,
     pub p: f64,
-    /// `p` averaged over the hidden part of fit: the most any model could know.
+    /// `p` averaged over the hidden part of fit (`observable_win_probability` in the truth).
     pub p_observable: f64,
     pub surge_start: Option<u32>,
     pub path: bool,
