@@ -1,7 +1,8 @@
 //! Evaluation of binary scores against outcomes: ROC-AUC (re-exported from
 //! [`crate::weights::roc_auc`]) with DeLong's confidence interval, PR-AUC as average
 //! precision, log-loss, Brier score, the Kolmogorov–Smirnov separation, lift and cumulative
-//! gains by decile, and the reliability curve. Pure functions returning typed results; drawing them is the report's job.
+//! gains by decile, and the reliability curve. Pure functions returning typed results;
+//! drawing them is the report's job.
 //!
 //! ```
 //! use icp_ml::evaluate::{average_precision, brier_score, deciles, log_loss};
@@ -18,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::stats::sample_variance;
 pub use crate::weights::roc_auc;
 use crate::{Error, Result};
 
@@ -300,13 +302,9 @@ pub fn roc_auc_standard_error(scores: &[f64], labels: &[bool]) -> Result<Option<
             1.0 - below - 0.5 * tied
         })
         .collect();
-    let sample_variance = |v: &[f64]| {
-        let mean = v.iter().sum::<f64>() / v.len() as f64;
-        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64
-    };
-    let variance =
-        sample_variance(&v10) / v10.len() as f64 + sample_variance(&v01) / v01.len() as f64;
-    Ok(Some(variance.sqrt()))
+    // Both have at least two placements (checked above).
+    let share = |v: &[f64]| sample_variance(v).unwrap_or(0.0) / v.len() as f64;
+    Ok(Some((share(&v10) + share(&v01)).sqrt()))
 }
 
 /// The 95% confidence interval of the ROC-AUC, `AUC ± 1.96 · SE` with DeLong's standard error,

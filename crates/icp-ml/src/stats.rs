@@ -56,6 +56,12 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// Sample variance (divisor `n − 1`); `None` with fewer than two values.
+pub fn sample_variance(values: &[f64]) -> Option<f64> {
+    let m = mean(values).filter(|_| values.len() > 1)?;
+    Some(values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64)
+}
+
 /// Equal-width histogram over `[lo, hi]` with `bins` bins; values outside are clamped into
 /// the end bins, so the counts always add up to `values.len()`.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +163,14 @@ mod tests {
         assert!((quantile(&v, 0.9).unwrap().unwrap() - 7.6).abs() < 1e-12);
         assert_eq!(quantile(&[], 0.5).unwrap(), None);
         assert_eq!(mad(&v).unwrap(), Some(1.0));
+    }
+
+    #[test]
+    fn sample_variance_divides_by_n_minus_one() {
+        // numpy.var([1, 2, 3, 4, 10], ddof=1) == 12.5
+        assert_eq!(sample_variance(&[4.0, 1.0, 10.0, 3.0, 2.0]), Some(12.5));
+        assert_eq!(sample_variance(&[3.0]), None);
+        assert_eq!(sample_variance(&[]), None);
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn permutation_importance(
         }
         let k = drops.len() as f64;
         let mean = drops.iter().sum::<f64>() / k;
-        let sd = (drops.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+        let sd = icp_ml::stats::sample_variance(&drops).map_or(0.0, f64::sqrt);
         let half = T_975_4DF * sd / k.sqrt();
         out.push(PermutationImportance {
             field: field.clone(),
